@@ -1,0 +1,14 @@
+package io.aquifer.storage;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of a store, exported through {@link ObjectStore#stats()}. */
+final class Counters {
+  final LongAdder bytesEncoded = new LongAdder();
+  final LongAdder bytesDecoded = new LongAdder();
+  final LongAdder degradedReads = new LongAdder();
+  final LongAdder blocksRebuilt = new LongAdder();
+  final LongAdder checksumFailures = new LongAdder();
+  final LongAdder healQueued = new LongAdder();
+  final LongAdder objectsScrubbed = new LongAdder();
+}

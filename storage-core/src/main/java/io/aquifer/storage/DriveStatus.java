@@ -1,0 +1,23 @@
+package io.aquifer.storage;
+
+import java.nio.file.Path;
+
+/**
+ * A drive as the store sees it.
+ *
+ * @param index position of the drive in the configuration
+ * @param path its directory
+ * @param state whether it serves I/O
+ * @param reason why it is not online, or empty
+ * @param errors I/O errors seen since the store opened
+ * @param totalBytes file system capacity, -1 when unknown
+ * @param freeBytes usable free space, -1 when unknown
+ */
+public record DriveStatus(
+    int index,
+    Path path,
+    DriveState state,
+    String reason,
+    long errors,
+    long totalBytes,
+    long freeBytes) {}

@@ -1,0 +1,296 @@
+package io.aquifer.storage;
+
+import io.aquifer.kv.KvBatch;
+import io.aquifer.kv.KvStore;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Restores the index from the drives: bucket markers, shard headers and trailers, and multipart
+ * manifests. The newest complete version of each key wins; incomplete and superseded data is
+ * deleted.
+ */
+final class IndexRebuilder {
+  private static final System.Logger LOG = System.getLogger(IndexRebuilder.class.getName());
+
+  private IndexRebuilder() {}
+
+  /** One piece of data found on the drives. */
+  private record Found(ShardFormat.Header header, ShardFormat.Trailer trailer, DataRef ref) {}
+
+  /** A candidate version of a key. */
+  private record Candidate(String bucket, String key, ObjectMeta meta) {}
+
+  static RebuildReport rebuild(StorageConfig config) {
+    try {
+      if (Files.isDirectory(config.indexDir())) {
+        try (Stream<Path> s = Files.list(config.indexDir())) {
+          if (s.findAny().isPresent()) {
+            throw new StorageException(
+                StatusCode.INVALID_ARGUMENT,
+                "index directory "
+                    + config.indexDir()
+                    + " is not empty; move it away before rebuilding");
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageException(StatusCode.METADATA_ERROR, "cannot read " + config.indexDir(), e);
+    }
+    String storeId = DriveSet.storeIdOnDrives(config.drives());
+    if (storeId == null) {
+      throw new StorageException(
+          StatusCode.INVALID_ARGUMENT, "no configured drive holds an Aquifer store");
+    }
+    try (KvStore kv = ObjectStores.openIndex(config)) {
+      kv.put(
+          kv.table(StoreCore.T_SYSTEM),
+          ObjectStores.STORE_ID_KEY,
+          storeId.getBytes(StandardCharsets.UTF_8));
+      DriveSet drives =
+          DriveSet.open(config.drives(), storeId, false, kv, kv.table(StoreCore.T_SYSTEM));
+      StoreCore core = new StoreCore(config, kv, drives, java.time.Clock.systemUTC());
+      return restore(core, kv);
+    } catch (IOException e) {
+      throw new StorageException(StatusCode.DRIVE_IO_ERROR, "rebuild failed: " + e, e);
+    }
+  }
+
+  private static RebuildReport restore(StoreCore core, KvStore kv) throws IOException {
+    long discarded = 0;
+    Map<String, Long> bucketCreated = new TreeMap<>();
+    Map<String, Found> data = new HashMap<>();
+    java.util.Set<String> incomplete = new java.util.HashSet<>();
+    Map<String, Candidate> manifests = new HashMap<>();
+    for (Drive d : core.drives.all()) {
+      if (!d.online()) {
+        continue;
+      }
+      try (Stream<Path> s = Files.list(d.root.resolve("buckets"))) {
+        for (Path p : s.toList()) {
+          long created = Long.parseLong(Files.readString(p).trim());
+          bucketCreated.merge(p.getFileName().toString(), created, Math::min);
+        }
+      }
+      try (Stream<Path> s = Files.list(d.root.resolve("manifests"))) {
+        for (Path p : s.toList()) {
+          try {
+            Object[] m = Multipart.readManifest(Files.readAllBytes(p));
+            ObjectMeta meta = (ObjectMeta) m[2];
+            manifests.putIfAbsent(
+                HexFormat.of().formatHex(meta.manifestId()),
+                new Candidate((String) m[0], (String) m[1], meta));
+          } catch (IOException e) {
+            LOG.log(Level.WARNING, "skipping unreadable manifest {0}: {1}", p, e.getMessage());
+          }
+        }
+      }
+      try (Stream<Path> dirs = Files.list(d.root.resolve("objects"))) {
+        for (Path dir : dirs.toList()) {
+          try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+              String name = f.getFileName().toString();
+              if (name.endsWith(".heal")) {
+                Files.deleteIfExists(f);
+                continue;
+              }
+              String hex = name.substring(0, name.indexOf('.'));
+              if (data.containsKey(hex)) {
+                continue;
+              }
+              Found found = read(f);
+              if (found != null) {
+                data.put(hex, found);
+              } else {
+                incomplete.add(hex);
+              }
+            }
+          }
+        }
+      }
+    }
+    // Incomplete data (no shard with a trailer) is leftover of a crash.
+    for (String hex : incomplete) {
+      if (!data.containsKey(hex)) {
+        deleteAll(core, HexFormat.of().parseHex(hex));
+        discarded++;
+      }
+    }
+    // Newest version per key, among single-put objects and multipart manifests.
+    Map<String, Candidate> winners = new HashMap<>();
+    for (Found f : data.values()) {
+      if (f.header().uploadId() == null) {
+        ShardFormat.Trailer t = f.trailer();
+        ObjectMeta meta =
+            new ObjectMeta(
+                t.version(),
+                t.size(),
+                t.etag(),
+                t.mtimeMillis(),
+                t.contentType(),
+                t.userMetadata(),
+                t.attributes(),
+                null,
+                List.of(f.ref()));
+        discarded +=
+            offer(core, winners, new Candidate(f.header().bucket(), f.header().key(), meta));
+      }
+    }
+    for (Candidate c : manifests.values()) {
+      discarded += offer(core, winners, c);
+    }
+    Map<String, Boolean> usedParts = new HashMap<>();
+    for (Candidate c : winners.values()) {
+      if (c.meta().manifestId() != null) {
+        for (DataRef r : c.meta().segments()) {
+          usedParts.put(r.hexId(), true);
+        }
+      }
+    }
+    // Buckets: markers, plus any bucket named by restored data.
+    for (Candidate c : winners.values()) {
+      bucketCreated.putIfAbsent(c.bucket(), c.meta().mtimeMillis());
+    }
+    Map<String, Long> bucketIds = new HashMap<>();
+    long nextId = 1;
+    try (KvBatch b = kv.newBatch()) {
+      for (var e : bucketCreated.entrySet()) {
+        bucketIds.put(e.getKey(), nextId);
+        b.put(
+            core.buckets,
+            e.getKey().getBytes(StandardCharsets.UTF_8),
+            ByteBuffer.allocate(16).putLong(nextId).putLong(e.getValue()).array());
+        nextId++;
+      }
+      b.put(
+          core.system,
+          "next-bucket-id".getBytes(StandardCharsets.UTF_8),
+          ByteBuffer.allocate(8).putLong(nextId).array());
+      kv.commit(b);
+    }
+    long objects = 0;
+    for (Candidate c : winners.values()) {
+      kv.put(
+          core.objects,
+          Names.objectKey(bucketIds.get(c.bucket()), c.key().getBytes(StandardCharsets.UTF_8)),
+          MetaFormat.encodeObject(c.meta()));
+      objects++;
+    }
+    // Parts not used by a restored object belong to uploads still in progress.
+    Map<String, Found> latestPart = new HashMap<>();
+    for (Found f : data.values()) {
+      if (f.header().uploadId() != null && !usedParts.containsKey(f.ref().hexId())) {
+        String pk = f.header().uploadId() + "/" + f.header().partNumber();
+        Found prev = latestPart.get(pk);
+        if (prev == null || prev.trailer().version() < f.trailer().version()) {
+          if (prev != null) {
+            core.deleteData(prev.ref());
+            discarded++;
+          }
+          latestPart.put(pk, f);
+        } else {
+          core.deleteData(f.ref());
+          discarded++;
+        }
+      }
+    }
+    Map<String, Boolean> uploads = new HashMap<>();
+    for (Found f : latestPart.values()) {
+      ShardFormat.Header h = f.header();
+      Long bucketId = bucketIds.get(h.bucket());
+      if (bucketId == null) {
+        core.deleteData(f.ref());
+        discarded++;
+        continue;
+      }
+      byte[] uk = Names.uploadKey(bucketId, h.key().getBytes(StandardCharsets.UTF_8), h.uploadId());
+      if (uploads.putIfAbsent(h.uploadId(), true) == null) {
+        kv.put(
+            core.uploads,
+            uk,
+            Multipart.encodeUpload(
+                f.trailer().mtimeMillis(), PutOptions.DEFAULT, "application/octet-stream"));
+      }
+      kv.put(
+          core.parts,
+          Names.partKey(h.uploadId(), h.partNumber()),
+          Multipart.encodePart(
+              new Multipart.PartRec(
+                  f.trailer().size(), f.trailer().etag(), f.trailer().mtimeMillis(), f.ref())));
+    }
+    kv.flush();
+    LOG.log(
+        Level.INFO,
+        "rebuilt index: {0} buckets, {1} objects, {2} uploads, {3} discarded",
+        bucketIds.size(),
+        objects,
+        uploads.size(),
+        discarded);
+    return new RebuildReport(bucketIds.size(), objects, uploads.size(), discarded);
+  }
+
+  /** Keeps the newer of two versions of a key and deletes the other; returns 1 if one went. */
+  private static int offer(StoreCore core, Map<String, Candidate> winners, Candidate c) {
+    String k = c.bucket() + "\0" + c.key();
+    Candidate prev = winners.get(k);
+    if (prev == null) {
+      winners.put(k, c);
+      return 0;
+    }
+    Candidate loser = prev.meta().version() >= c.meta().version() ? c : prev;
+    if (loser == prev) {
+      winners.put(k, c);
+    }
+    for (DataRef r : loser.meta().segments()) {
+      core.deleteData(r);
+    }
+    if (loser.meta().manifestId() != null) {
+      core.deleteManifest(loser.meta().manifestId());
+    }
+    return 1;
+  }
+
+  private static Found read(Path f) {
+    try (FileChannel ch = FileChannel.open(f)) {
+      ShardFormat.Header h = ShardFormat.readHeader(ch);
+      ShardFormat.Trailer t = ShardFormat.readTrailer(ch);
+      if (t == null) {
+        return null;
+      }
+      DataRef ref =
+          new DataRef(h.id(), t.size(), h.k(), h.m(), h.blockSize(), h.length(), h.drives());
+      if (ch.size() <= ref.shardDataEnd()) {
+        return null;
+      }
+      return new Found(h, t, ref);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static void deleteAll(StoreCore core, byte[] id) {
+    for (Drive d : core.drives.all()) {
+      if (!d.online()) {
+        continue;
+      }
+      for (int i = 0; i < 16; i++) {
+        try {
+          d.deleteShard(id, i);
+        } catch (IOException e) {
+          d.failed("delete", e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,545 @@
+package io.aquifer.storage;
+
+import io.aquifer.kv.KvBatch;
+import io.aquifer.kv.KvCursor;
+import io.aquifer.kv.KvException;
+import io.aquifer.kv.KvSnapshot;
+import io.aquifer.kv.KvStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The object store over local drives. Metadata changes of one key are serialized by a striped lock
+ * and applied as one atomic index batch; bucket deletion excludes writers of that bucket with a
+ * read-write lock. Replaced data is reclaimed after the switch, or when the last reader that pinned
+ * it closes.
+ */
+final class LocalObjectStore implements ObjectStore {
+  private final StoreCore core;
+  private final KvStore kv;
+  private final Multipart multipart;
+  private final Maintenance maintenance;
+  private final ReentrantLock[] keyLocks = new ReentrantLock[1024];
+  private final Map<String, ReentrantReadWriteLock> bucketLocks = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> pins = new ConcurrentHashMap<>();
+  private final Set<String> deferred = ConcurrentHashMap.newKeySet();
+  private final Object bucketIdLock = new Object();
+  private volatile boolean closed;
+
+  LocalObjectStore(StoreCore core) {
+    this.core = core;
+    this.kv = core.kv;
+    for (int i = 0; i < keyLocks.length; i++) {
+      keyLocks[i] = new ReentrantLock();
+    }
+    this.multipart = new Multipart(core, this);
+    this.maintenance = new Maintenance(core, this);
+    maintenance.recover();
+    maintenance.start();
+  }
+
+  // ---- locks and records
+
+  /** A bucket's record: its id in object keys and when it was created. */
+  record BucketRec(long id, long created) {}
+
+  ReentrantLock keyLock(String bucket, String key) {
+    return keyLocks[Math.floorMod(bucket.hashCode() * 31 + key.hashCode(), keyLocks.length)];
+  }
+
+  ReentrantReadWriteLock bucketLock(String bucket) {
+    return bucketLocks.computeIfAbsent(bucket, b -> new ReentrantReadWriteLock());
+  }
+
+  BucketRec bucket(String name) {
+    ensureOpen();
+    Names.checkBucket(name);
+    byte[] v = kv.get(core.buckets, name.getBytes(StandardCharsets.UTF_8));
+    if (v == null) {
+      throw new StorageException(StatusCode.NO_SUCH_BUCKET, "no such bucket: " + name);
+    }
+    ByteBuffer b = ByteBuffer.wrap(v);
+    return new BucketRec(b.getLong(), b.getLong());
+  }
+
+  void ensureOpen() {
+    if (closed) {
+      throw new StorageException(StatusCode.STORE_CLOSED, "object store is closed");
+    }
+  }
+
+  // ---- buckets
+
+  @Override
+  public BucketInfo createBucket(String name) {
+    ensureOpen();
+    Names.checkBucket(name);
+    var lock = bucketLock(name).writeLock();
+    lock.lock();
+    try {
+      byte[] nameKey = name.getBytes(StandardCharsets.UTF_8);
+      if (kv.get(core.buckets, nameKey) != null) {
+        throw new StorageException(StatusCode.BUCKET_ALREADY_EXISTS, "bucket exists: " + name);
+      }
+      long created = core.clock.millis();
+      for (Drive d : core.drives.all()) {
+        if (d.online()) {
+          try {
+            Files.write(
+                d.bucketMarker(name), Long.toString(created).getBytes(StandardCharsets.UTF_8));
+            if (core.config.durable()) {
+              try (var ch = FileChannel.open(d.bucketMarker(name), StandardOpenOption.WRITE)) {
+                ch.force(true);
+              }
+              Drive.syncDirectory(d.bucketMarker(name).getParent());
+            }
+          } catch (IOException e) {
+            d.failed("bucket marker write", e);
+          }
+        }
+      }
+      synchronized (bucketIdLock) {
+        byte[] idKey = "next-bucket-id".getBytes(StandardCharsets.UTF_8);
+        byte[] cur = kv.get(core.system, idKey);
+        long id = cur == null ? 1 : ByteBuffer.wrap(cur).getLong();
+        try (KvBatch b = kv.newBatch()) {
+          b.put(core.system, idKey, ByteBuffer.allocate(8).putLong(id + 1).array());
+          b.put(
+              core.buckets, nameKey, ByteBuffer.allocate(16).putLong(id).putLong(created).array());
+          kv.commit(b);
+        }
+      }
+      return new BucketInfo(name, Instant.ofEpochMilli(created));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void deleteBucket(String name) {
+    BucketRec rec = bucket(name);
+    var lock = bucketLock(name).writeLock();
+    lock.lock();
+    try {
+      rec = bucket(name);
+      try (KvCursor c = kv.scanPrefix(core.objects, Names.bucketPrefix(rec.id()))) {
+        if (c.valid()) {
+          throw new StorageException(StatusCode.BUCKET_NOT_EMPTY, "bucket is not empty: " + name);
+        }
+      }
+      try (KvCursor c = kv.scanPrefix(core.uploads, Names.bucketPrefix(rec.id()))) {
+        if (c.valid()) {
+          throw new StorageException(
+              StatusCode.BUCKET_NOT_EMPTY, "bucket has multipart uploads in progress: " + name);
+        }
+      }
+      kv.delete(core.buckets, name.getBytes(StandardCharsets.UTF_8));
+      for (Drive d : core.drives.all()) {
+        if (d.online()) {
+          try {
+            Files.deleteIfExists(d.bucketMarker(name));
+          } catch (IOException e) {
+            d.failed("bucket marker delete", e);
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<BucketInfo> headBucket(String name) {
+    try {
+      BucketRec r = bucket(name);
+      return Optional.of(new BucketInfo(name, Instant.ofEpochMilli(r.created())));
+    } catch (StorageException e) {
+      if (e.status() == StatusCode.NO_SUCH_BUCKET || e.status() == StatusCode.INVALID_BUCKET_NAME) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public List<BucketInfo> listBuckets() {
+    ensureOpen();
+    List<BucketInfo> out = new ArrayList<>();
+    try (KvCursor c = kv.scan(core.buckets, null, null)) {
+      for (; c.valid(); c.next()) {
+        long created = ByteBuffer.wrap(c.value()).getLong(8);
+        out.add(
+            new BucketInfo(
+                new String(c.key(), StandardCharsets.UTF_8), Instant.ofEpochMilli(created)));
+      }
+    }
+    return out;
+  }
+
+  // ---- objects
+
+  @Override
+  public ObjectWriter newWriter(String bucket, String key, PutOptions options) {
+    BucketRec rec = bucket(bucket);
+    byte[] keyBytes = Names.key(key);
+    Names.checkUserMetadata(options);
+    DataRef layout = core.newLayout(bucket, key, null);
+    return new StripeWriter(
+        core,
+        layout,
+        bucket,
+        key,
+        null,
+        0,
+        options,
+        (ref, etag, version, mtime, lost) -> {
+          ObjectMeta meta =
+              new ObjectMeta(
+                  version,
+                  ref.size(),
+                  etag,
+                  mtime,
+                  core.contentType(options),
+                  options.userMetadata(),
+                  options.attributes(),
+                  null,
+                  List.of(ref));
+          ObjectInfo info =
+              switchKey(
+                  bucket, rec.id(), key, keyBytes, meta, options.condition(), List.of(ref.id()));
+          if (!lost.isEmpty()) {
+            core.queueHeal(ref);
+          }
+          return info;
+        });
+  }
+
+  /**
+   * Atomically points a key at a new object version after checking the condition, removing the
+   * pending entries of its data, and schedules the replaced version for reclaiming. Throws only
+   * before the index changes.
+   */
+  ObjectInfo switchKey(
+      String bucket,
+      long bucketId,
+      String key,
+      byte[] keyBytes,
+      ObjectMeta meta,
+      WriteCondition condition,
+      List<byte[]> pendingIds) {
+    ObjectMeta old;
+    var bl = bucketLock(bucket).readLock();
+    bl.lock();
+    ReentrantLock kl = keyLock(bucket, key);
+    kl.lock();
+    try {
+      old = switchKeyLocked(bucket, bucketId, key, keyBytes, meta, condition, pendingIds, null);
+    } finally {
+      kl.unlock();
+      bl.unlock();
+    }
+    if (old != null) {
+      reclaim(old);
+    }
+    return meta.info(bucket, key);
+  }
+
+  /**
+   * The index step of {@link #switchKey}, for callers already holding the bucket's read lock and
+   * the key's lock. {@code extra} may add operations to the same batch. Returns the replaced
+   * version, which the caller must {@link #reclaim} after releasing the locks.
+   */
+  ObjectMeta switchKeyLocked(
+      String bucket,
+      long bucketId,
+      String key,
+      byte[] keyBytes,
+      ObjectMeta meta,
+      WriteCondition condition,
+      List<byte[]> pendingIds,
+      java.util.function.Consumer<KvBatch> extra) {
+    ensureOpen();
+    BucketRec cur = bucket(bucket);
+    if (cur.id() != bucketId) {
+      throw new StorageException(StatusCode.NO_SUCH_BUCKET, "bucket was deleted: " + bucket);
+    }
+    byte[] okey = Names.objectKey(bucketId, keyBytes);
+    byte[] oldBytes = kv.get(core.objects, okey);
+    ObjectMeta old = oldBytes == null ? null : MetaFormat.decodeObject(oldBytes);
+    check(condition, old, bucket, key);
+    try (KvBatch b = kv.newBatch()) {
+      b.put(core.objects, okey, MetaFormat.encodeObject(meta));
+      for (byte[] id : pendingIds) {
+        b.delete(core.garbage, StoreCore.garbageKey(StoreCore.PENDING, id));
+      }
+      if (old != null) {
+        b.put(core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, reclaimId(old)), oldBytes);
+      }
+      if (extra != null) {
+        extra.accept(b);
+      }
+      kv.commit(b);
+    }
+    return old;
+  }
+
+  static void check(WriteCondition c, ObjectMeta current, String bucket, String key) {
+    switch (c) {
+      case WriteCondition.None n -> {}
+      case WriteCondition.IfAbsent a -> {
+        if (current != null) {
+          throw new StorageException(
+              StatusCode.PRECONDITION_FAILED, "key exists: " + bucket + "/" + key);
+        }
+      }
+      case WriteCondition.IfEtagMatches m -> {
+        String want = m.etag().replace("\"", "");
+        if (current == null) {
+          throw new StorageException(
+              StatusCode.NO_SUCH_KEY, "no such key for If-Match: " + bucket + "/" + key);
+        }
+        if (!want.equals("*") && !current.etag().equals(want)) {
+          throw new StorageException(
+              StatusCode.PRECONDITION_FAILED,
+              "ETag " + current.etag() + " does not match " + want + ": " + bucket + "/" + key);
+        }
+      }
+    }
+  }
+
+  static byte[] reclaimId(ObjectMeta m) {
+    return m.manifestId() != null ? m.manifestId() : m.segments().get(0).id();
+  }
+
+  /** Deletes the data of a replaced or deleted version now, or when its last reader closes. */
+  void reclaim(ObjectMeta old) {
+    String id = HexFormat.of().formatHex(reclaimId(old));
+    AtomicInteger p = pins.get(id);
+    if (p != null && p.get() > 0) {
+      deferred.add(id);
+      p = pins.get(id);
+      if (p != null && p.get() > 0) {
+        return;
+      }
+      if (!deferred.remove(id)) {
+        return; // the last reader closed meanwhile and reclaimed it
+      }
+    }
+    maintenance.reclaimNow(old);
+  }
+
+  private void unpin(String id) {
+    AtomicInteger p = pins.get(id);
+    if (p != null && p.decrementAndGet() == 0) {
+      pins.remove(id, p);
+      if (deferred.remove(id)) {
+        byte[] raw =
+            kv.get(
+                core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, HexFormat.of().parseHex(id)));
+        if (raw != null) {
+          maintenance.reclaimNow(MetaFormat.decodeObject(raw));
+        }
+      }
+    }
+  }
+
+  ObjectMeta meta(String bucket, String key) {
+    BucketRec rec = bucket(bucket);
+    byte[] v = kv.get(core.objects, Names.objectKey(rec.id(), Names.key(key)));
+    if (v == null) {
+      throw new StorageException(StatusCode.NO_SUCH_KEY, "no such key: " + bucket + "/" + key);
+    }
+    return MetaFormat.decodeObject(v);
+  }
+
+  @Override
+  public ObjectInfo head(String bucket, String key) {
+    return meta(bucket, key).info(bucket, key);
+  }
+
+  @Override
+  public ObjectReader get(String bucket, String key, long start, long length) {
+    ObjectMeta m;
+    String pinId;
+    ReentrantLock kl = keyLock(bucket, key);
+    kl.lock();
+    try {
+      m = meta(bucket, key);
+      pinId = HexFormat.of().formatHex(reclaimId(m));
+      pins.computeIfAbsent(pinId, x -> new AtomicInteger()).incrementAndGet();
+    } finally {
+      kl.unlock();
+    }
+    try {
+      if (start < 0 || (start >= m.size() && m.size() > 0) || (m.size() == 0 && start > 0)) {
+        throw new StorageException(
+            StatusCode.INVALID_RANGE,
+            "range start " + start + " is not within object of " + m.size() + " bytes");
+      }
+      long len = length < 0 ? m.size() - start : Math.min(length, m.size() - start);
+      String id = pinId;
+      return new StripeReader(core, m.info(bucket, key), m.segments(), start, len, () -> unpin(id));
+    } catch (RuntimeException e) {
+      unpin(pinId);
+      throw e;
+    }
+  }
+
+  @Override
+  public void delete(String bucket, String key) {
+    BucketRec rec = bucket(bucket);
+    byte[] keyBytes = Names.key(key);
+    ObjectMeta old;
+    ReentrantLock kl = keyLock(bucket, key);
+    kl.lock();
+    try {
+      byte[] okey = Names.objectKey(rec.id(), keyBytes);
+      byte[] oldBytes = kv.get(core.objects, okey);
+      if (oldBytes == null) {
+        return;
+      }
+      old = MetaFormat.decodeObject(oldBytes);
+      try (KvBatch b = kv.newBatch()) {
+        b.delete(core.objects, okey);
+        b.put(core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, reclaimId(old)), oldBytes);
+        kv.commit(b);
+      }
+    } finally {
+      kl.unlock();
+    }
+    reclaim(old);
+  }
+
+  @Override
+  public ObjectInfo copy(
+      String srcBucket, String srcKey, String dstBucket, String dstKey, PutOptions options) {
+    try (ObjectReader r = get(srcBucket, srcKey)) {
+      ObjectInfo src = r.info();
+      PutOptions o =
+          options != null
+              ? options
+              : new PutOptions(
+                  src.contentType(), src.userMetadata(), src.attributes(), WriteCondition.none());
+      try (ObjectWriter w = newWriter(dstBucket, dstKey, o)) {
+        ByteBuffer buf = ByteBuffer.allocate(256 << 10);
+        while (r.read(buf.clear()) >= 0) {
+          w.write(buf.flip());
+        }
+        return w.commit();
+      }
+    }
+  }
+
+  @Override
+  public ListPage list(String bucket, ListQuery query) {
+    BucketRec rec = bucket(bucket);
+    try (KvSnapshot snap = kv.snapshot()) {
+      return Lister.list(core, snap, bucket, rec.id(), query);
+    }
+  }
+
+  // ---- multipart
+
+  @Override
+  public String createUpload(String bucket, String key, PutOptions options) {
+    return multipart.create(bucket, key, options);
+  }
+
+  @Override
+  public ObjectWriter newPartWriter(String bucket, String key, String uploadId, int partNumber) {
+    return multipart.partWriter(bucket, key, uploadId, partNumber);
+  }
+
+  @Override
+  public List<PartInfo> listParts(String bucket, String key, String uploadId) {
+    return multipart.listParts(bucket, key, uploadId);
+  }
+
+  @Override
+  public List<UploadInfo> listUploads(String bucket, String prefix) {
+    return multipart.listUploads(bucket, prefix);
+  }
+
+  @Override
+  public ObjectInfo completeUpload(
+      String bucket,
+      String key,
+      String uploadId,
+      List<CompletedPart> parts,
+      WriteCondition condition) {
+    return multipart.complete(bucket, key, uploadId, parts, condition);
+  }
+
+  @Override
+  public void abortUpload(String bucket, String key, String uploadId) {
+    multipart.abort(bucket, key, uploadId);
+  }
+
+  // ---- operations
+
+  @Override
+  public List<DriveStatus> drives() {
+    return core.drives.all().stream().map(Drive::status).toList();
+  }
+
+  @Override
+  public StoreStats stats() {
+    Counters c = core.counters;
+    return new StoreStats(
+        core.codecName,
+        core.config.dataShards(),
+        core.config.parityShards(),
+        c.bytesEncoded.sum(),
+        c.bytesDecoded.sum(),
+        c.degradedReads.sum(),
+        c.blocksRebuilt.sum(),
+        c.checksumFailures.sum(),
+        c.healQueued.sum(),
+        c.objectsScrubbed.sum());
+  }
+
+  @Override
+  public HealReport heal(String bucket, String prefix) {
+    ensureOpen();
+    return maintenance.healAll(bucket, prefix);
+  }
+
+  /** Processes the heal queue now; for tests and the admin command. */
+  HealReport healQueued() {
+    return maintenance.healQueue();
+  }
+
+  /** Runs one scrub pass now, without rate limit; for tests and the admin command. */
+  HealReport scrubNow() {
+    return maintenance.scrubPass(Long.MAX_VALUE);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    maintenance.stop();
+    try {
+      kv.close();
+    } catch (KvException e) {
+      throw new StorageException(StatusCode.METADATA_ERROR, "closing the index failed", e);
+    }
+  }
+}

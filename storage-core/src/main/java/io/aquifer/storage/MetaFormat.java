@@ -1,0 +1,186 @@
+package io.aquifer.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Binary encoding of index records and shard-file trailers. Each record starts with a format byte
+ * so the layout can evolve; decoders reject formats they do not know.
+ */
+final class MetaFormat {
+  private static final int OBJECT_FORMAT = 1;
+
+  private MetaFormat() {}
+
+  static byte[] encodeObject(ObjectMeta m) {
+    return write(
+        out -> {
+          out.writeByte(OBJECT_FORMAT);
+          out.writeLong(m.version());
+          out.writeLong(m.size());
+          out.writeUTF(m.etag());
+          out.writeLong(m.mtimeMillis());
+          out.writeUTF(m.contentType());
+          writeMap(out, m.userMetadata());
+          writeMap(out, m.attributes());
+          writeBytes(out, m.manifestId());
+          out.writeInt(m.segments().size());
+          for (DataRef r : m.segments()) {
+            writeRef(out, r);
+          }
+        });
+  }
+
+  static ObjectMeta decodeObject(byte[] b) {
+    return read(
+        b,
+        in -> {
+          int f = in.readUnsignedByte();
+          if (f != OBJECT_FORMAT) {
+            throw new IOException("unknown object record format " + f);
+          }
+          long version = in.readLong();
+          long size = in.readLong();
+          String etag = in.readUTF();
+          long mtime = in.readLong();
+          String type = in.readUTF();
+          Map<String, String> um = readMap(in);
+          Map<String, String> at = readMap(in);
+          byte[] manifest = readBytes(in);
+          int n = in.readInt();
+          List<DataRef> segs = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            segs.add(readRef(in));
+          }
+          return new ObjectMeta(version, size, etag, mtime, type, um, at, manifest, segs);
+        });
+  }
+
+  static byte[] encodeRef(DataRef r) {
+    return write(out -> writeRef(out, r));
+  }
+
+  static DataRef decodeRef(byte[] b) {
+    return read(b, MetaFormat::readRef);
+  }
+
+  static void writeRef(DataOutputStream out, DataRef r) throws IOException {
+    out.write(r.id());
+    out.writeLong(r.size());
+    out.writeByte(r.k());
+    out.writeByte(r.m());
+    out.writeInt(r.blockSize());
+    out.writeInt(r.headerLength());
+    for (int d : r.drives()) {
+      out.writeByte(d);
+    }
+  }
+
+  static DataRef readRef(DataInputStream in) throws IOException {
+    byte[] id = in.readNBytes(16);
+    if (id.length != 16) {
+      throw new IOException("truncated data reference");
+    }
+    long size = in.readLong();
+    int k = in.readUnsignedByte();
+    int m = in.readUnsignedByte();
+    int bs = in.readInt();
+    int hl = in.readInt();
+    int[] drives = new int[k + m];
+    for (int i = 0; i < drives.length; i++) {
+      drives[i] = in.readUnsignedByte();
+    }
+    return new DataRef(id, size, k, m, bs, hl, drives);
+  }
+
+  static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
+    out.writeInt(map.size());
+    for (var e : new java.util.TreeMap<>(map).entrySet()) {
+      writeString(out, e.getKey());
+      writeString(out, e.getValue());
+    }
+  }
+
+  static Map<String, String> readMap(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 100_000) {
+      throw new IOException("bad map size " + n);
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      m.put(readString(in), readString(in));
+    }
+    return m;
+  }
+
+  /** Strings of any length (writeUTF is limited to 64 KiB). */
+  static void writeString(DataOutputStream out, String s) throws IOException {
+    writeBytes(out, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  static String readString(DataInputStream in) throws IOException {
+    return new String(readBytes(in), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+    if (b == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  static byte[] readBytes(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n == -1) {
+      return null;
+    }
+    if (n < 0 || n > (64 << 20)) {
+      throw new IOException("bad length " + n);
+    }
+    byte[] b = in.readNBytes(n);
+    if (b.length != n) {
+      throw new IOException("truncated record");
+    }
+    return b;
+  }
+
+  /** Writes a record with a body function. */
+  static byte[] write(Body body) {
+    var bytes = new ByteArrayOutputStream(256);
+    try (var out = new DataOutputStream(bytes)) {
+      body.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads a record with a body function; malformed input is a {@link StatusCode#INTERNAL}. */
+  static <T> T read(byte[] b, Parser<T> parser) {
+    try (var in = new DataInputStream(new ByteArrayInputStream(b))) {
+      return parser.read(in);
+    } catch (IOException e) {
+      throw new StorageException(StatusCode.INTERNAL, "corrupt index record: " + e.getMessage(), e);
+    }
+  }
+
+  @FunctionalInterface
+  interface Body {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  @FunctionalInterface
+  interface Parser<T> {
+    T read(DataInputStream in) throws IOException;
+  }
+}

@@ -1,0 +1,434 @@
+package io.aquifer.storage;
+
+import io.aquifer.kv.KvBatch;
+import io.aquifer.kv.KvCursor;
+import io.aquifer.kv.KvDurability;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Multipart uploads. Each part is stored as its own erasure-coded data; completing an upload writes
+ * a small manifest (replicated to every online drive, for {@code rebuild-index}) and switches the
+ * key to an object whose segments are the parts, without copying bytes.
+ */
+final class Multipart {
+  private final StoreCore core;
+  private final LocalObjectStore store;
+
+  Multipart(StoreCore core, LocalObjectStore store) {
+    this.core = core;
+    this.store = store;
+  }
+
+  /** A part's record. */
+  record PartRec(long size, String etag, long mtime, DataRef ref) {}
+
+  static byte[] encodePart(PartRec p) {
+    return MetaFormat.write(
+        out -> {
+          out.writeByte(1);
+          out.writeLong(p.size());
+          out.writeUTF(p.etag());
+          out.writeLong(p.mtime());
+          MetaFormat.writeRef(out, p.ref());
+        });
+  }
+
+  static PartRec decodePart(byte[] b) {
+    return MetaFormat.read(
+        b,
+        in -> {
+          if (in.readUnsignedByte() != 1) {
+            throw new IOException("unknown part record format");
+          }
+          return new PartRec(in.readLong(), in.readUTF(), in.readLong(), MetaFormat.readRef(in));
+        });
+  }
+
+  /** An upload's record: when it started and the options the object will get. */
+  static byte[] encodeUpload(long initiated, PutOptions o, String contentType) {
+    return MetaFormat.write(
+        out -> {
+          out.writeByte(1);
+          out.writeLong(initiated);
+          MetaFormat.writeString(out, contentType);
+          MetaFormat.writeMap(out, o.userMetadata());
+          MetaFormat.writeMap(out, o.attributes());
+        });
+  }
+
+  record UploadRec(
+      long initiated, String contentType, Map<String, String> um, Map<String, String> at) {}
+
+  static UploadRec decodeUpload(byte[] b) {
+    return MetaFormat.read(
+        b,
+        in -> {
+          if (in.readUnsignedByte() != 1) {
+            throw new IOException("unknown upload record format");
+          }
+          return new UploadRec(
+              in.readLong(),
+              MetaFormat.readString(in),
+              MetaFormat.readMap(in),
+              MetaFormat.readMap(in));
+        });
+  }
+
+  String create(String bucket, String key, PutOptions options) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    byte[] keyBytes = Names.key(key);
+    Names.checkUserMetadata(options);
+    String uploadId = HexFormat.of().formatHex(core.newId());
+    core.kv.put(
+        core.uploads,
+        Names.uploadKey(rec.id(), keyBytes, uploadId),
+        encodeUpload(core.clock.millis(), options, core.contentType(options)));
+    return uploadId;
+  }
+
+  private UploadRec upload(long bucketId, byte[] keyBytes, String uploadId) {
+    if (uploadId == null || !uploadId.matches("[0-9a-f]{32}")) {
+      throw new StorageException(StatusCode.NO_SUCH_UPLOAD, "no such upload: " + uploadId);
+    }
+    byte[] v = core.kv.get(core.uploads, Names.uploadKey(bucketId, keyBytes, uploadId));
+    if (v == null) {
+      throw new StorageException(StatusCode.NO_SUCH_UPLOAD, "no such upload: " + uploadId);
+    }
+    return decodeUpload(v);
+  }
+
+  ObjectWriter partWriter(String bucket, String key, String uploadId, int partNumber) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    byte[] keyBytes = Names.key(key);
+    if (partNumber < 1 || partNumber > ObjectStore.MAX_PARTS) {
+      throw new StorageException(
+          StatusCode.INVALID_ARGUMENT, "part number must be 1 to 10000: " + partNumber);
+    }
+    upload(rec.id(), keyBytes, uploadId);
+    DataRef layout = core.newLayout(bucket, key, uploadId);
+    return new StripeWriter(
+        core,
+        layout,
+        bucket,
+        key,
+        uploadId,
+        partNumber,
+        PutOptions.DEFAULT,
+        (ref, etag, version, mtime, lost) -> {
+          PartRec old;
+          ReentrantLock kl = store.keyLock(bucket, key);
+          kl.lock();
+          try {
+            upload(rec.id(), keyBytes, uploadId);
+            byte[] pk = Names.partKey(uploadId, partNumber);
+            byte[] oldBytes = core.kv.get(core.parts, pk);
+            old = oldBytes == null ? null : decodePart(oldBytes);
+            try (KvBatch b = core.kv.newBatch()) {
+              b.put(core.parts, pk, encodePart(new PartRec(ref.size(), etag, mtime, ref)));
+              b.delete(core.garbage, StoreCore.garbageKey(StoreCore.PENDING, ref.id()));
+              if (old != null) {
+                b.put(
+                    core.garbage,
+                    StoreCore.garbageKey(StoreCore.RECLAIM, old.ref().id()),
+                    MetaFormat.encodeObject(StoreCore.garbageOf(old.ref(), null)));
+              }
+              core.kv.commit(b);
+            }
+          } finally {
+            kl.unlock();
+          }
+          if (old != null) {
+            store.reclaim(StoreCore.garbageOf(old.ref(), null));
+          }
+          if (!lost.isEmpty()) {
+            core.queueHeal(ref);
+          }
+          return new ObjectInfo(
+              bucket,
+              key,
+              ref.size(),
+              etag,
+              Instant.ofEpochMilli(mtime),
+              "application/octet-stream",
+              Map.of(),
+              Map.of(),
+              0,
+              version);
+        });
+  }
+
+  List<PartInfo> listParts(String bucket, String key, String uploadId) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    upload(rec.id(), Names.key(key), uploadId);
+    List<PartInfo> out = new ArrayList<>();
+    try (KvCursor c = core.kv.scanPrefix(core.parts, Names.partPrefix(uploadId))) {
+      for (; c.valid(); c.next()) {
+        int n = ByteBuffer.wrap(c.key()).getInt(32);
+        PartRec p = decodePart(c.value());
+        out.add(new PartInfo(n, p.size(), p.etag(), Instant.ofEpochMilli(p.mtime())));
+      }
+    }
+    return out;
+  }
+
+  List<UploadInfo> listUploads(String bucket, String prefix) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    byte[] p = (prefix == null ? "" : prefix).getBytes(StandardCharsets.UTF_8);
+    List<UploadInfo> out = new ArrayList<>();
+    try (KvCursor c =
+        core.kv.scanPrefix(
+            core.uploads, io.aquifer.kv.KvKeys.concat(Names.bucketPrefix(rec.id()), p))) {
+      for (; c.valid(); c.next()) {
+        byte[] k = c.key();
+        int nul = 8;
+        while (k[nul] != 0) {
+          nul++;
+        }
+        String key = new String(k, 8, nul - 8, StandardCharsets.UTF_8);
+        String id = new String(k, nul + 1, k.length - nul - 1, StandardCharsets.US_ASCII);
+        out.add(new UploadInfo(key, id, Instant.ofEpochMilli(decodeUpload(c.value()).initiated())));
+      }
+    }
+    return out;
+  }
+
+  ObjectInfo complete(
+      String bucket, String key, String uploadId, List<CompletedPart> parts, WriteCondition cond) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    byte[] keyBytes = Names.key(key);
+    if (parts.isEmpty()) {
+      throw new StorageException(StatusCode.INVALID_ARGUMENT, "complete needs at least one part");
+    }
+    ObjectMeta old;
+    List<DataRef> unused = new ArrayList<>();
+    ObjectMeta meta;
+    var bl = store.bucketLock(bucket).readLock();
+    bl.lock();
+    ReentrantLock kl = store.keyLock(bucket, key);
+    kl.lock();
+    try {
+      UploadRec up = upload(rec.id(), keyBytes, uploadId);
+      Map<Integer, PartRec> stored = new HashMap<>();
+      List<byte[]> partKeys = new ArrayList<>();
+      try (KvCursor c = core.kv.scanPrefix(core.parts, Names.partPrefix(uploadId))) {
+        for (; c.valid(); c.next()) {
+          stored.put(ByteBuffer.wrap(c.key()).getInt(32), decodePart(c.value()));
+          partKeys.add(c.key());
+        }
+      }
+      MessageDigest md5 = md5();
+      List<DataRef> segments = new ArrayList<>();
+      long size = 0;
+      int prev = 0;
+      for (int i = 0; i < parts.size(); i++) {
+        CompletedPart cp = parts.get(i);
+        if (cp.partNumber() <= prev) {
+          throw new StorageException(
+              StatusCode.INVALID_PART_ORDER,
+              "parts must be listed in ascending order: " + cp.partNumber() + " after " + prev);
+        }
+        prev = cp.partNumber();
+        PartRec p = stored.get(cp.partNumber());
+        String want = cp.etag() == null ? "" : cp.etag().replace("\"", "");
+        if (p == null || !p.etag().equals(want)) {
+          throw new StorageException(
+              StatusCode.INVALID_PART,
+              "part " + cp.partNumber() + " was not uploaded or its ETag differs");
+        }
+        if (i < parts.size() - 1 && p.size() < core.config.minPartSize()) {
+          throw new StorageException(
+              StatusCode.ENTITY_TOO_SMALL,
+              "part "
+                  + cp.partNumber()
+                  + " is "
+                  + p.size()
+                  + " bytes; all but the last must be at least "
+                  + core.config.minPartSize());
+        }
+        md5.update(HexFormat.of().parseHex(p.etag()));
+        segments.add(p.ref());
+        size += p.size();
+      }
+      var listed = new java.util.HashSet<Integer>();
+      parts.forEach(cp -> listed.add(cp.partNumber()));
+      stored.forEach(
+          (n, p) -> {
+            if (!listed.contains(n)) {
+              unused.add(p.ref());
+            }
+          });
+      String etag = HexFormat.of().formatHex(md5.digest()) + "-" + parts.size();
+      byte[] manifestId = core.newId();
+      meta =
+          new ObjectMeta(
+              core.nextVersion(),
+              size,
+              etag,
+              core.clock.millis(),
+              up.contentType(),
+              up.um(),
+              up.at(),
+              manifestId,
+              segments);
+      writeManifest(bucket, key, meta);
+      old =
+          store.switchKeyLocked(
+              bucket,
+              rec.id(),
+              key,
+              keyBytes,
+              meta,
+              cond,
+              List.of(manifestId),
+              b -> {
+                b.delete(core.uploads, Names.uploadKey(rec.id(), keyBytes, uploadId));
+                for (byte[] pk : partKeys) {
+                  b.delete(core.parts, pk);
+                }
+                for (DataRef u : unused) {
+                  b.put(
+                      core.garbage,
+                      StoreCore.garbageKey(StoreCore.RECLAIM, u.id()),
+                      MetaFormat.encodeObject(StoreCore.garbageOf(u, null)));
+                }
+              });
+    } catch (RuntimeException e) {
+      throw e;
+    } finally {
+      kl.unlock();
+      bl.unlock();
+    }
+    for (DataRef u : unused) {
+      store.reclaim(StoreCore.garbageOf(u, null));
+    }
+    if (old != null) {
+      store.reclaim(old);
+    }
+    return meta.info(bucket, key);
+  }
+
+  /**
+   * Writes the manifest of a multipart object to every online drive, durably, under a pending entry
+   * so a crash before the index switch removes it.
+   */
+  private void writeManifest(String bucket, String key, ObjectMeta meta) {
+    try (KvBatch b = core.kv.newBatch()) {
+      b.put(
+          core.garbage,
+          StoreCore.garbageKey(StoreCore.PENDING, meta.manifestId()),
+          MetaFormat.encodeObject(StoreCore.garbageOf(null, meta.manifestId())));
+      core.kv.commit(b, KvDurability.NONE);
+    }
+    byte[] body =
+        MetaFormat.write(
+            out -> {
+              out.writeInt(0x41514d46); // "AQMF"
+              MetaFormat.writeString(out, bucket);
+              MetaFormat.writeString(out, key);
+              MetaFormat.writeBytes(out, MetaFormat.encodeObject(meta));
+            });
+    var crc = new java.util.zip.CRC32C();
+    crc.update(body);
+    byte[] file =
+        ByteBuffer.allocate(body.length + 4).put(body).putInt((int) crc.getValue()).array();
+    int written = 0;
+    for (Drive d : core.drives.all()) {
+      if (!d.online()) {
+        continue;
+      }
+      try (FileChannel ch =
+          FileChannel.open(
+              d.manifestPath(meta.manifestId()),
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE)) {
+        ByteBuffer bb = ByteBuffer.wrap(file);
+        while (bb.hasRemaining()) {
+          ch.write(bb);
+        }
+        if (core.config.durable()) {
+          ch.force(true);
+          Drive.syncDirectory(d.manifestPath(meta.manifestId()).getParent());
+        }
+        written++;
+      } catch (IOException e) {
+        d.failed("manifest write", e);
+      }
+    }
+    if (written == 0) {
+      throw new StorageException(StatusCode.WRITE_QUORUM_LOST, "no drive accepted the manifest");
+    }
+  }
+
+  /** Reads a manifest file: bucket, key and the object record. */
+  static Object[] readManifest(byte[] file) throws IOException {
+    if (file.length < 8) {
+      throw new IOException("manifest too short");
+    }
+    var crc = new java.util.zip.CRC32C();
+    crc.update(file, 0, file.length - 4);
+    if ((int) crc.getValue() != ByteBuffer.wrap(file).getInt(file.length - 4)) {
+      throw new IOException("manifest checksum mismatch");
+    }
+    try (var in =
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(file, 0, file.length - 4))) {
+      if (in.readInt() != 0x41514d46) {
+        throw new IOException("not a manifest");
+      }
+      String bucket = MetaFormat.readString(in);
+      String key = MetaFormat.readString(in);
+      ObjectMeta meta = MetaFormat.decodeObject(MetaFormat.readBytes(in));
+      return new Object[] {bucket, key, meta};
+    }
+  }
+
+  void abort(String bucket, String key, String uploadId) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    byte[] keyBytes = Names.key(key);
+    List<DataRef> refs = new ArrayList<>();
+    ReentrantLock kl = store.keyLock(bucket, key);
+    kl.lock();
+    try {
+      upload(rec.id(), keyBytes, uploadId);
+      try (KvBatch b = core.kv.newBatch();
+          KvCursor c = core.kv.scanPrefix(core.parts, Names.partPrefix(uploadId))) {
+        for (; c.valid(); c.next()) {
+          DataRef r = decodePart(c.value()).ref();
+          refs.add(r);
+          b.delete(core.parts, c.key());
+          b.put(
+              core.garbage,
+              StoreCore.garbageKey(StoreCore.RECLAIM, r.id()),
+              MetaFormat.encodeObject(StoreCore.garbageOf(r, null)));
+        }
+        b.delete(core.uploads, Names.uploadKey(rec.id(), keyBytes, uploadId));
+        core.kv.commit(b);
+      }
+    } finally {
+      kl.unlock();
+    }
+    for (DataRef r : refs) {
+      store.reclaim(StoreCore.garbageOf(r, null));
+    }
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

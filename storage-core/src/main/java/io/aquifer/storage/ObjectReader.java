@@ -1,0 +1,35 @@
+package io.aquifer.storage;
+
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+
+/**
+ * Streams a byte range of one object version. The version is fixed when the reader opens: a
+ * concurrent overwrite or delete does not change what it returns. Not thread-safe; close it.
+ */
+public interface ObjectReader extends AutoCloseable {
+
+  /** The object's info (of the version being read). */
+  ObjectInfo info();
+
+  /** First byte of the range, inclusive. */
+  long rangeStart();
+
+  /** Number of bytes of the range. */
+  long rangeLength();
+
+  /**
+   * Copies the next bytes of the range into {@code dst} (borrowed), advancing its position.
+   *
+   * @return the number of bytes copied, or -1 at the end of the range
+   * @throws StorageException with {@link StatusCode#READ_QUORUM_LOST} or {@link
+   *     StatusCode#DATA_CORRUPT} when the bytes cannot be recovered
+   */
+  int read(ByteBuffer dst);
+
+  /** An input stream over the remaining range; closing it closes this reader. */
+  InputStream asInputStream();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,168 @@
+package io.aquifer.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Buckets and objects on the node's drives. Thread-safe; every method blocks on disk I/O.
+ *
+ * <p>Keys are ordered by the unsigned bytes of their UTF-8 encoding. A key is 1 to {@link
+ * #MAX_KEY_BYTES} bytes and holds no NUL character. Bucket names follow the S3 rules (3 to 63
+ * characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or
+ * digit).
+ */
+public interface ObjectStore extends AutoCloseable {
+
+  /** Longest key, in UTF-8 bytes. */
+  int MAX_KEY_BYTES = 1024;
+
+  /** Largest user metadata, keys plus values in UTF-8 bytes. */
+  int MAX_USER_METADATA_BYTES = 2048;
+
+  /** Most parts in a multipart upload, and the largest part number. */
+  int MAX_PARTS = 10_000;
+
+  // ---- buckets
+
+  /**
+   * Creates a bucket.
+   *
+   * @throws StorageException {@link StatusCode#BUCKET_ALREADY_EXISTS}, {@link
+   *     StatusCode#INVALID_BUCKET_NAME}
+   */
+  BucketInfo createBucket(String name);
+
+  /**
+   * Deletes an empty bucket.
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}, {@link StatusCode#BUCKET_NOT_EMPTY}
+   *     (objects or multipart uploads remain)
+   */
+  void deleteBucket(String name);
+
+  /** The bucket, if it exists. */
+  Optional<BucketInfo> headBucket(String name);
+
+  /** All buckets, ordered by name. */
+  List<BucketInfo> listBuckets();
+
+  // ---- objects
+
+  /**
+   * Starts writing an object. The bucket must exist; conditions in {@code options} are checked when
+   * the writer commits.
+   */
+  ObjectWriter newWriter(String bucket, String key, PutOptions options);
+
+  /** Writes a whole object from a stream of unknown length and commits it. */
+  default ObjectInfo put(String bucket, String key, InputStream in, PutOptions options)
+      throws IOException {
+    try (ObjectWriter w = newWriter(bucket, key, options)) {
+      w.writeAll(in);
+      return w.commit();
+    }
+  }
+
+  /** Writes a whole object from a byte array and commits it. */
+  default ObjectInfo put(String bucket, String key, byte[] data, PutOptions options) {
+    try (ObjectWriter w = newWriter(bucket, key, options)) {
+      w.write(data, 0, data.length);
+      return w.commit();
+    }
+  }
+
+  /**
+   * The object's info.
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}, {@link StatusCode#NO_SUCH_KEY}
+   */
+  ObjectInfo head(String bucket, String key);
+
+  /**
+   * Opens a reader over {@code [start, start + length)}; {@code length} -1 means to the end.
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_KEY}, {@link StatusCode#INVALID_RANGE} when
+   *     {@code start} is beyond the end of a non-empty object
+   */
+  ObjectReader get(String bucket, String key, long start, long length);
+
+  /** Opens a reader over the whole object. */
+  default ObjectReader get(String bucket, String key) {
+    return get(bucket, key, 0, -1);
+  }
+
+  /**
+   * Deletes an object. Deleting a missing key succeeds (as in S3).
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}
+   */
+  void delete(String bucket, String key);
+
+  /**
+   * Copies an object's bytes to another key (possibly the same one). With {@code options} null the
+   * source's content type and metadata are kept; otherwise {@code options} replaces them.
+   */
+  ObjectInfo copy(
+      String srcBucket, String srcKey, String dstBucket, String dstKey, PutOptions options);
+
+  /** Lists keys in order, with optional prefix, delimiter and paging. */
+  ListPage list(String bucket, ListQuery query);
+
+  // ---- multipart
+
+  /** Starts a multipart upload and returns its id. */
+  String createUpload(String bucket, String key, PutOptions options);
+
+  /**
+   * Starts writing part {@code partNumber} (1 to {@link #MAX_PARTS}) of an upload. Committing the
+   * writer replaces an earlier part with the same number. The returned info's ETag is the part's
+   * MD5.
+   */
+  ObjectWriter newPartWriter(String bucket, String key, String uploadId, int partNumber);
+
+  /** Parts uploaded so far, by part number. */
+  List<PartInfo> listParts(String bucket, String key, String uploadId);
+
+  /** Uploads in progress in a bucket whose key starts with {@code prefix}, by key then start. */
+  List<UploadInfo> listUploads(String bucket, String prefix);
+
+  /**
+   * Completes an upload from the listed parts, in ascending part order; parts not listed are
+   * discarded. The conditions of the upload's options and of {@code condition} are checked.
+   *
+   * @throws StorageException {@link StatusCode#INVALID_PART}, {@link
+   *     StatusCode#INVALID_PART_ORDER}, {@link StatusCode#ENTITY_TOO_SMALL}, {@link
+   *     StatusCode#NO_SUCH_UPLOAD}, {@link StatusCode#PRECONDITION_FAILED}
+   */
+  ObjectInfo completeUpload(
+      String bucket,
+      String key,
+      String uploadId,
+      List<CompletedPart> parts,
+      WriteCondition condition);
+
+  /** Aborts an upload and discards its parts. */
+  void abortUpload(String bucket, String key, String uploadId);
+
+  // ---- operations
+
+  /** State of every drive. */
+  List<DriveStatus> drives();
+
+  /** Counters of the store since it opened. */
+  StoreStats stats();
+
+  /**
+   * Rewrites missing or corrupt shards of every object whose key starts with {@code prefix} in
+   * {@code bucket} (both null: everything).
+   *
+   * @return what the pass found and fixed
+   */
+  HealReport heal(String bucket, String prefix);
+
+  /** Closes the store: waits for background work to stop and closes the metadata store. */
+  @Override
+  void close();
+}

@@ -1,0 +1,206 @@
+package io.aquifer.storage;
+
+import io.aquifer.kv.KvBatch;
+import io.aquifer.kv.KvDurability;
+import io.aquifer.kv.KvStore;
+import io.aquifer.kv.KvTable;
+import io.aquifer.storage.codec.ErasureCodec;
+import io.aquifer.storage.codec.ErasureCodecs;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the write, read and maintenance paths share: configuration, drives, codecs, buffers,
+ * counters and the index tables.
+ */
+final class StoreCore {
+  private static final System.Logger LOG = System.getLogger(StoreCore.class.getName());
+
+  static final String T_BUCKETS = "buckets";
+  static final String T_OBJECTS = "objects";
+  static final String T_UPLOADS = "uploads";
+  static final String T_PARTS = "parts";
+  static final String T_GARBAGE = "garbage";
+  static final String T_HEAL = "heal";
+  static final String T_SYSTEM = "system";
+  static final java.util.List<String> TABLES =
+      java.util.List.of(T_BUCKETS, T_OBJECTS, T_UPLOADS, T_PARTS, T_GARBAGE, T_HEAL, T_SYSTEM);
+
+  /** Garbage key prefix: data being written, removed by the commit. */
+  static final byte PENDING = 'P';
+
+  /** Garbage key prefix: data replaced or deleted, to reclaim. */
+  static final byte RECLAIM = 'R';
+
+  final StorageConfig config;
+  final KvStore kv;
+  final KvTable buckets;
+  final KvTable objects;
+  final KvTable uploads;
+  final KvTable parts;
+  final KvTable garbage;
+  final KvTable heal;
+  final KvTable system;
+  final DriveSet drives;
+  final StripeBuffers buffers;
+  final Counters counters = new Counters();
+  final Clock clock;
+  final String codecName;
+  private final Map<Long, ErasureCodec> codecs = new ConcurrentHashMap<>();
+  private final AtomicLong version = new AtomicLong();
+  private final SecureRandom random = new SecureRandom();
+  private volatile Runnable healSignal = () -> {};
+
+  StoreCore(StorageConfig config, KvStore kv, DriveSet drives, Clock clock) {
+    this.config = config;
+    this.kv = kv;
+    this.buckets = kv.table(T_BUCKETS);
+    this.objects = kv.table(T_OBJECTS);
+    this.uploads = kv.table(T_UPLOADS);
+    this.parts = kv.table(T_PARTS);
+    this.garbage = kv.table(T_GARBAGE);
+    this.heal = kv.table(T_HEAL);
+    this.system = kv.table(T_SYSTEM);
+    this.drives = drives;
+    this.clock = clock;
+    this.buffers =
+        new StripeBuffers(
+            config.maxInflightBytes(),
+            StripeBuffers.size(config.dataShards() + config.parityShards(), config.blockSize()));
+    this.codecName = codec(config.dataShards(), config.parityShards()).name();
+  }
+
+  ErasureCodec codec(int k, int m) {
+    return codecs.computeIfAbsent(
+        ((long) k << 32) | m, x -> ErasureCodecs.create(config.codec(), k, m));
+  }
+
+  /** Shards that must be written for a write to succeed: k + 1 when there is parity, else k. */
+  int writeQuorum(int k, int m) {
+    return m == 0 ? k : k + 1;
+  }
+
+  /** A version number above every earlier one on this node and near the wall clock. */
+  long nextVersion() {
+    long now = clock.millis() * 1000;
+    return version.updateAndGet(v -> Math.max(v + 1, now));
+  }
+
+  String contentType(PutOptions o) {
+    return o.contentType() == null || o.contentType().isEmpty()
+        ? "application/octet-stream"
+        : o.contentType();
+  }
+
+  byte[] newId() {
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    return id;
+  }
+
+  void onHealQueued(Runnable signal) {
+    this.healSignal = signal;
+  }
+
+  /**
+   * Lays out new data: picks an id and drives (online drives first, in rotation order) and records
+   * a pending entry so a crash before commit leaves nothing behind after the next start.
+   */
+  DataRef newLayout(String bucket, String key, String uploadId) {
+    int k = config.dataShards();
+    int m = config.parityShards();
+    byte[] id = newId();
+    int[] order = drives.place(id, drives.size());
+    int[] chosen = new int[k + m];
+    int c = 0;
+    for (int d : order) {
+      if (c < k + m && drives.get(d).online()) {
+        chosen[c++] = d;
+      }
+    }
+    for (int d : order) {
+      if (c < k + m && !drives.get(d).online()) {
+        chosen[c++] = d;
+      }
+    }
+    int header = ShardFormat.headerLength(k + m, bucket, key, uploadId);
+    DataRef ref = new DataRef(id, 0, k, m, config.blockSize(), header, chosen);
+    try (KvBatch b = kv.newBatch()) {
+      b.put(garbage, garbageKey(PENDING, id), MetaFormat.encodeObject(garbageOf(ref, null)));
+      kv.commit(b, KvDurability.NONE);
+    }
+    return ref;
+  }
+
+  static byte[] garbageKey(byte kind, byte[] id) {
+    byte[] key = new byte[17];
+    key[0] = kind;
+    System.arraycopy(id, 0, key, 1, 16);
+    return key;
+  }
+
+  /** An object record that only serves to name data to delete. */
+  static ObjectMeta garbageOf(DataRef ref, byte[] manifestId) {
+    return new ObjectMeta(
+        0,
+        0,
+        "",
+        0,
+        "",
+        Map.of(),
+        Map.of(),
+        manifestId,
+        ref == null ? java.util.List.of() : java.util.List.of(ref));
+  }
+
+  /** Deletes the shard files of data that was never committed, then its pending entry. */
+  void discard(DataRef ref) {
+    deleteData(ref);
+    kv.delete(garbage, garbageKey(PENDING, ref.id()));
+  }
+
+  /** Deletes every shard file of a piece of data on the drives that are online. */
+  void deleteData(DataRef ref) {
+    for (int i = 0; i < ref.k() + ref.m(); i++) {
+      Drive d = drives.get(ref.drives()[i]);
+      if (!d.online()) {
+        continue;
+      }
+      try {
+        d.deleteShard(ref.id(), i);
+      } catch (IOException e) {
+        d.failed("delete of shard " + ref.hexId() + "." + i, e);
+      }
+    }
+  }
+
+  /** Deletes the manifest copies of a multipart object. */
+  void deleteManifest(byte[] manifestId) {
+    for (Drive d : drives.all()) {
+      if (d.online()) {
+        try {
+          Files.deleteIfExists(d.manifestPath(manifestId));
+        } catch (IOException e) {
+          d.failed("delete of manifest", e);
+        }
+      }
+    }
+  }
+
+  /** Records that a piece of data has missing or corrupt shards; the healer picks it up. */
+  void queueHeal(DataRef ref) {
+    try {
+      kv.put(heal, ref.id(), MetaFormat.encodeRef(ref));
+      counters.healQueued.increment();
+      healSignal.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not queue {0} for healing: {1}", ref.hexId(), e.toString());
+    }
+  }
+}

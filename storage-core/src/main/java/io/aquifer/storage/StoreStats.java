@@ -1,0 +1,27 @@
+package io.aquifer.storage;
+
+/**
+ * Counters since the store opened.
+ *
+ * @param codec name of the erasure codec implementation in use
+ * @param dataShards k
+ * @param parityShards m
+ * @param bytesEncoded data bytes erasure-encoded
+ * @param bytesDecoded bytes rebuilt by reconstruction
+ * @param degradedReads stripes read with a missing or corrupt block
+ * @param blocksRebuilt blocks rewritten by heal
+ * @param checksumFailures blocks that failed CRC32C verification
+ * @param healQueued objects queued for healing
+ * @param objectsScrubbed objects verified by the scrubber
+ */
+public record StoreStats(
+    String codec,
+    int dataShards,
+    int parityShards,
+    long bytesEncoded,
+    long bytesDecoded,
+    long degradedReads,
+    long blocksRebuilt,
+    long checksumFailures,
+    long healQueued,
+    long objectsScrubbed) {}

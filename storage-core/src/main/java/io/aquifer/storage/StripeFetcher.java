@@ -1,0 +1,208 @@
+package io.aquifer.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.zip.CRC32C;
+
+/**
+ * The read path of one piece of data: reads the blocks of a stripe into a stripe buffer, verifies
+ * each block's CRC32C, and when a block is missing, short or corrupt, reads others and reconstructs
+ * it. Shard files are opened lazily and kept open until {@link #close()}.
+ */
+final class StripeFetcher implements AutoCloseable {
+  private final StoreCore core;
+  private final DataRef ref;
+  private final ByteBuffer[] regions;
+  private final FileChannel[] channels;
+  private final boolean[] unavailable;
+  private final boolean[] valid;
+  private final boolean[] tried;
+  private final CRC32C crc = new CRC32C();
+  private final ByteBuffer crcScratch = ByteBuffer.allocate(4);
+  private boolean queuedHeal;
+  private final boolean healing;
+
+  StripeFetcher(StoreCore core, DataRef ref, ByteBuffer[] regions) {
+    this(core, ref, regions, false);
+  }
+
+  /** A fetcher; with {@code healing} it does not queue what it finds for healing. */
+  StripeFetcher(StoreCore core, DataRef ref, ByteBuffer[] regions, boolean healing) {
+    this.healing = healing;
+    this.core = core;
+    this.ref = ref;
+    this.regions = regions;
+    int n = ref.k() + ref.m();
+    this.channels = new FileChannel[n];
+    this.unavailable = new boolean[n];
+    this.valid = new boolean[n];
+    this.tried = new boolean[n];
+  }
+
+  DataRef ref() {
+    return ref;
+  }
+
+  ByteBuffer region(int i) {
+    return regions[i];
+  }
+
+  /**
+   * Makes data blocks {@code [from, to]} of stripe {@code s} valid in the regions.
+   *
+   * @param all verify every block, data and parity (scrub and heal)
+   * @return a bit mask of shards found missing or corrupt in this stripe
+   */
+  int fetch(long s, int from, int to, boolean all) {
+    int k = ref.k();
+    int n = k + ref.m();
+    int b = ref.blockLength(s);
+    java.util.Arrays.fill(valid, false);
+    java.util.Arrays.fill(tried, false);
+    int bad = 0;
+    int good = 0;
+    int first = all ? 0 : from;
+    int last = all ? n - 1 : to;
+    for (int i = first; i <= last; i++) {
+      tried[i] = true;
+      if (readBlock(i, s, b)) {
+        valid[i] = true;
+        good++;
+      } else {
+        bad |= 1 << i;
+      }
+    }
+    if (bad == 0) {
+      return 0;
+    }
+    for (int i = 0; i < n && good < k; i++) {
+      if (!tried[i]) {
+        tried[i] = true;
+        if (readBlock(i, s, b)) {
+          valid[i] = true;
+          good++;
+        } else {
+          bad |= 1 << i;
+        }
+      }
+    }
+    if (good < k) {
+      throw new StorageException(
+          StatusCode.READ_QUORUM_LOST,
+          "object data "
+              + ref.hexId()
+              + " stripe "
+              + s
+              + ": only "
+              + good
+              + " of "
+              + n
+              + " shards readable, "
+              + k
+              + " needed");
+    }
+    core.codec(k, ref.m()).reconstruct(regions, valid, 0, b);
+    core.counters.bytesDecoded.add((long) Integer.bitCount(bad) * b);
+    if (!healing) {
+      core.counters.degradedReads.increment();
+    }
+    if (!queuedHeal && !healing) {
+      queuedHeal = true;
+      core.queueHeal(ref);
+    }
+    return bad;
+  }
+
+  private boolean readBlock(int i, long s, int b) {
+    FileChannel ch = channel(i);
+    if (ch == null) {
+      return false;
+    }
+    Drive d = core.drives.get(ref.drives()[i]);
+    ByteBuffer dst = regions[i].slice(0, b + DataRef.CRC_BYTES);
+    try {
+      long pos = ref.blockOffset(s);
+      while (dst.hasRemaining()) {
+        int r = ch.read(dst, pos + dst.position());
+        if (r < 0) {
+          return false; // short file: a torn or truncated shard
+        }
+      }
+    } catch (IOException e) {
+      d.failed("read of shard " + ref.hexId() + "." + i, e);
+      unavailable[i] = true;
+      return false;
+    }
+    crc.reset();
+    crc.update(regions[i].slice(0, b));
+    if ((int) crc.getValue() != regions[i].getInt(b)) {
+      core.counters.checksumFailures.increment();
+      return false;
+    }
+    return true;
+  }
+
+  private FileChannel channel(int i) {
+    if (unavailable[i]) {
+      return null;
+    }
+    if (channels[i] == null) {
+      Drive d = core.drives.get(ref.drives()[i]);
+      if (!d.online()) {
+        unavailable[i] = true;
+        return null;
+      }
+      try {
+        channels[i] = d.openShard(ref.id(), i);
+      } catch (IOException e) {
+        d.failed("open of shard " + ref.hexId() + "." + i, e);
+        unavailable[i] = true;
+        return null;
+      }
+    }
+    return channels[i];
+  }
+
+  /** Reads the raw header bytes and trailer of any healthy shard, for rewriting others. */
+  FileChannel anyOpenShard() {
+    for (int i = 0; i < channels.length; i++) {
+      FileChannel ch = channel(i);
+      if (ch != null) {
+        return ch;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < channels.length; i++) {
+      if (channels[i] != null) {
+        try {
+          channels[i].close();
+        } catch (IOException ignored) {
+          // read-only handle: nothing to lose
+        }
+        channels[i] = null;
+      }
+    }
+  }
+
+  /** Closes the stream of the fetcher even when it was already used; for try-with-resources. */
+  static void closeQuietly(StripeFetcher f) {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  /** Whether the shard file for shard {@code i} could not be opened or read. */
+  boolean unavailable(int i) {
+    return unavailable[i];
+  }
+
+  /** Throws the I/O exception type callers of low-level helpers expect. */
+  static IOException io(String msg) {
+    return new IOException(msg);
+  }
+}

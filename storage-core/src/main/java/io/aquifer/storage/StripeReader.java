@@ -1,0 +1,176 @@
+package io.aquifer.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Streams a byte range of one object version, stripe by stripe, through a {@link StripeFetcher} per
+ * segment. Holds one stripe buffer from the budget while open.
+ */
+final class StripeReader implements ObjectReader {
+  private final StoreCore core;
+  private final ObjectInfo info;
+  private final List<DataRef> segments;
+  private final long[] segmentStart;
+  private final long start;
+  private final long length;
+  private final Runnable onClose;
+  private ByteBuffer stripe;
+  private int stripeLayoutSize;
+  private StripeFetcher fetcher;
+  private int fetcherSegment = -1;
+  private long pos;
+  // the stripe currently in the buffer: segment, stripe index, and valid data block range
+  private long loadedStripe = -1;
+  private int loadedFrom;
+  private int loadedTo;
+  private boolean closed;
+
+  StripeReader(
+      StoreCore core,
+      ObjectInfo info,
+      List<DataRef> segments,
+      long start,
+      long length,
+      Runnable onClose) {
+    this.core = core;
+    this.info = info;
+    this.segments = segments;
+    this.start = start;
+    this.length = length;
+    this.onClose = onClose;
+    this.pos = start;
+    this.segmentStart = new long[segments.size() + 1];
+    for (int i = 0; i < segments.size(); i++) {
+      segmentStart[i + 1] = segmentStart[i] + segments.get(i).size();
+    }
+  }
+
+  @Override
+  public ObjectInfo info() {
+    return info;
+  }
+
+  @Override
+  public long rangeStart() {
+    return start;
+  }
+
+  @Override
+  public long rangeLength() {
+    return length;
+  }
+
+  @Override
+  public int read(ByteBuffer dst) {
+    if (closed) {
+      throw new IllegalStateException("reader closed");
+    }
+    long end = start + length;
+    if (pos >= end) {
+      return -1;
+    }
+    int total = 0;
+    while (dst.hasRemaining() && pos < end) {
+      int seg = segmentOf(pos);
+      DataRef ref = segments.get(seg);
+      long inSeg = pos - segmentStart[seg];
+      long stripeBytes = (long) ref.k() * ref.blockSize();
+      long s = inSeg / stripeBytes;
+      int inStripe = (int) (inSeg - s * stripeBytes);
+      int b = ref.blockLength(s);
+      int block = inStripe / b;
+      long stripeDataEnd =
+          Math.min(end - segmentStart[seg] - s * stripeBytes, ref.stripeDataLength(s));
+      int lastBlock = (int) ((stripeDataEnd - 1) / b);
+      ensureFetcher(seg, ref);
+      if (loadedStripe != s || block < loadedFrom || lastBlock > loadedTo) {
+        fetcher.fetch(s, block, lastBlock, false);
+        loadedStripe = s;
+        loadedFrom = block;
+        loadedTo = lastBlock;
+      }
+      int off = inStripe % b;
+      int n = (int) Math.min(Math.min(dst.remaining(), b - off), stripeDataEnd - inStripe);
+      dst.put(fetcher.region(block).slice(off, n));
+      pos += n;
+      total += n;
+    }
+    return total;
+  }
+
+  private int segmentOf(long p) {
+    int lo = 0;
+    int hi = segments.size() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (segmentStart[mid] <= p) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
+  private void ensureFetcher(int seg, DataRef ref) {
+    if (fetcherSegment == seg) {
+      return;
+    }
+    StripeFetcher.closeQuietly(fetcher);
+    int size = StripeBuffers.size(ref.k() + ref.m(), ref.blockSize());
+    if (stripe == null || stripeLayoutSize != size) {
+      if (stripe != null) {
+        core.buffers.release(stripe);
+      }
+      stripe = core.buffers.acquire(size);
+      stripeLayoutSize = size;
+    }
+    fetcher =
+        new StripeFetcher(
+            core, ref, StripeBuffers.regions(stripe, ref.k() + ref.m(), ref.blockSize()));
+    fetcherSegment = seg;
+    loadedStripe = -1;
+  }
+
+  @Override
+  public InputStream asInputStream() {
+    return new InputStream() {
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (len == 0) {
+          return 0;
+        }
+        return StripeReader.this.read(ByteBuffer.wrap(b, off, len));
+      }
+
+      @Override
+      public void close() throws IOException {
+        StripeReader.this.close();
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    StripeFetcher.closeQuietly(fetcher);
+    if (stripe != null) {
+      core.buffers.release(stripe);
+      stripe = null;
+    }
+    onClose.run();
+  }
+}

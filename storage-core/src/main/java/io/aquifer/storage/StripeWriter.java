@@ -1,0 +1,370 @@
+package io.aquifer.storage;
+
+import io.aquifer.storage.codec.ErasureCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * The write path: bytes are copied once into a stripe buffer, k data blocks are erasure-coded into
+ * m parity blocks, each block gets a CRC32C and is appended to its shard file. MD5 is computed as
+ * the bytes are copied. On commit the trailers are written, every shard file and its directory is
+ * forced to stable storage in parallel, and then the {@link Committer} switches the index.
+ */
+final class StripeWriter implements ObjectWriter {
+
+  /** The metadata step of a commit, run after the data is durable. */
+  @FunctionalInterface
+  interface Committer {
+    ObjectInfo commit(DataRef ref, String etag, long version, long mtime, Set<Integer> lost);
+  }
+
+  private final StoreCore core;
+  private final DataRef layout;
+  private final String bucket;
+  private final String key;
+  private final PutOptions options;
+  private final Committer committer;
+  private final ErasureCodec codec;
+  private final int k;
+  private final int m;
+  private final int blockSize;
+  private final ByteBuffer stripe;
+  private final ByteBuffer[] regions;
+  private final FileChannel[] channels;
+  private final Set<Integer> lost = new LinkedHashSet<>();
+  private final MessageDigest md5;
+  private final CRC32C crc = new CRC32C();
+  private int fill;
+  private long written;
+  private boolean done;
+  private boolean released;
+
+  StripeWriter(
+      StoreCore core,
+      DataRef layout,
+      String bucket,
+      String key,
+      String uploadId,
+      int partNumber,
+      PutOptions options,
+      Committer committer) {
+    this.core = core;
+    this.layout = layout;
+    this.bucket = bucket;
+    this.key = key;
+    this.options = options;
+    this.committer = committer;
+    this.codec = core.codec(layout.k(), layout.m());
+    this.k = layout.k();
+    this.m = layout.m();
+    this.blockSize = layout.blockSize();
+    try {
+      this.md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is required by the JDK", e);
+    }
+    this.channels = new FileChannel[k + m];
+    this.stripe = core.buffers.acquire(StripeBuffers.size(k + m, blockSize));
+    this.regions = StripeBuffers.regions(stripe, k + m, blockSize);
+    try {
+      openShards(uploadId, partNumber);
+    } catch (RuntimeException e) {
+      abort();
+      throw e;
+    }
+  }
+
+  private void openShards(String uploadId, int partNumber) {
+    for (int i = 0; i < k + m; i++) {
+      Drive d = core.drives.get(layout.drives()[i]);
+      if (!d.online()) {
+        lost.add(i);
+        continue;
+      }
+      try {
+        FileChannel ch = d.createShard(layout.id(), i);
+        channels[i] = ch;
+        ByteBuffer h =
+            ByteBuffer.wrap(ShardFormat.header(layout, i, bucket, key, uploadId, partNumber));
+        while (h.hasRemaining()) {
+          ch.write(h);
+        }
+      } catch (IOException e) {
+        failShard(i, d, "create", e);
+      }
+    }
+    checkQuorum();
+  }
+
+  private void failShard(int i, Drive d, String what, IOException e) {
+    d.failed(what + " of shard " + layout.hexId() + "." + i, e);
+    lost.add(i);
+    FileChannel ch = channels[i];
+    channels[i] = null;
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // the drive already failed; its error is counted
+      }
+    }
+  }
+
+  private void checkQuorum() {
+    int alive = k + m - lost.size();
+    if (alive < core.writeQuorum(k, m)) {
+      throw new StorageException(
+          StatusCode.WRITE_QUORUM_LOST,
+          "only "
+              + alive
+              + " of "
+              + (k + m)
+              + " shards writable ("
+              + lost.size()
+              + " drives offline or failing); "
+              + core.writeQuorum(k, m)
+              + " needed");
+    }
+  }
+
+  @Override
+  public void write(ByteBuffer src) {
+    ensureOpen();
+    while (src.hasRemaining()) {
+      int block = fill / blockSize;
+      int off = fill % blockSize;
+      int n = Math.min(src.remaining(), blockSize - off);
+      ByteBuffer chunk = src.slice(src.position(), n);
+      md5.update(chunk.duplicate());
+      regions[block].put(off, chunk, 0, n);
+      src.position(src.position() + n);
+      fill += n;
+      written += n;
+      if (fill == k * blockSize) {
+        flushStripe(blockSize);
+        fill = 0;
+      }
+    }
+  }
+
+  @Override
+  public void writeAll(InputStream in) throws IOException {
+    byte[] chunk = new byte[64 << 10];
+    ByteBuffer wrap = ByteBuffer.wrap(chunk);
+    int n;
+    while ((n = in.read(chunk)) >= 0) {
+      write(wrap.clear().limit(n));
+    }
+  }
+
+  @Override
+  public long written() {
+    return written;
+  }
+
+  /** Encodes the stripe's blocks of {@code b} bytes and appends them to the shard files. */
+  private void flushStripe(int b) {
+    codec.encode(regions, 0, b);
+    core.counters.bytesEncoded.add((long) k * b);
+    for (int i = 0; i < k + m; i++) {
+      FileChannel ch = channels[i];
+      if (ch == null) {
+        continue;
+      }
+      ByteBuffer r = regions[i];
+      crc.reset();
+      crc.update(r.slice(0, b));
+      r.putInt(b, (int) crc.getValue());
+      ByteBuffer out = r.slice(0, b + DataRef.CRC_BYTES);
+      try {
+        while (out.hasRemaining()) {
+          ch.write(out);
+        }
+      } catch (IOException e) {
+        failShard(i, core.drives.get(layout.drives()[i]), "write", e);
+      }
+    }
+    checkQuorum();
+  }
+
+  /**
+   * Moves the {@code l} bytes of a short last stripe, written block after block, into k blocks of
+   * {@code b = ceil(l / k)} bytes, and zeroes the padding. Target block i only ever receives bytes
+   * from source blocks at or below i, so working from the last block down, and within a block from
+   * its last piece down, never overwrites a byte before it has moved.
+   */
+  private int relayoutLastStripe(int l) {
+    int b = (l + k - 1) / k;
+    for (int i = k - 1; i >= 0; i--) {
+      int from = i * b;
+      int len = Math.max(0, Math.min(b, l - from));
+      int end = len;
+      while (end > 0) {
+        int p = from + end - 1; // last byte of the piece, in stream order
+        int srcBlock = p / blockSize;
+        int pieceStart = Math.max(0, srcBlock * blockSize - from);
+        int n = end - pieceStart;
+        regions[i].put(pieceStart, regions[srcBlock], (from + pieceStart) % blockSize, n);
+        end = pieceStart;
+      }
+      for (int z = len; z < b; z++) {
+        regions[i].put(z, (byte) 0);
+      }
+    }
+    return b;
+  }
+
+  @Override
+  public ObjectInfo commit() {
+    ensureOpen();
+    try {
+      if (fill > 0) {
+        flushStripe(fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
+        fill = 0;
+      }
+      String etag = HexFormat.of().formatHex(md5.digest());
+      long version = core.nextVersion();
+      long mtime = core.clock.millis();
+      byte[] trailer =
+          ShardFormat.trailer(
+              new ShardFormat.Trailer(
+                  version,
+                  written,
+                  etag,
+                  mtime,
+                  core.contentType(options),
+                  options.userMetadata(),
+                  options.attributes()));
+      for (int i = 0; i < k + m; i++) {
+        if (channels[i] != null) {
+          try {
+            ByteBuffer t = ByteBuffer.wrap(trailer);
+            while (t.hasRemaining()) {
+              channels[i].write(t);
+            }
+          } catch (IOException e) {
+            failShard(i, core.drives.get(layout.drives()[i]), "trailer write", e);
+          }
+        }
+      }
+      checkQuorum();
+      syncShards();
+      checkQuorum();
+      closeChannels();
+      DataRef ref =
+          new DataRef(
+              layout.id(), written, k, m, blockSize, layout.headerLength(), layout.drives());
+      ObjectInfo info = committer.commit(ref, etag, version, mtime, Set.copyOf(lost));
+      done = true;
+      return info;
+    } catch (RuntimeException e) {
+      abort();
+      throw e;
+    } finally {
+      releaseBuffer();
+    }
+  }
+
+  /** Forces every shard file and its directory entry to stable storage, in parallel. */
+  private void syncShards() {
+    if (!core.config.durable()) {
+      return;
+    }
+    List<Thread> threads = new ArrayList<>();
+    IOException[] errors = new IOException[k + m];
+    for (int i = 0; i < k + m; i++) {
+      FileChannel ch = channels[i];
+      if (ch == null) {
+        continue;
+      }
+      int shard = i;
+      Path dir = core.drives.get(layout.drives()[i]).shardPath(layout.id(), i).getParent();
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      ch.force(true);
+                      Drive.syncDirectory(dir);
+                    } catch (IOException e) {
+                      errors[shard] = e;
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StorageException(StatusCode.INTERNAL, "interrupted while syncing shards");
+      }
+    }
+    for (int i = 0; i < k + m; i++) {
+      if (errors[i] != null) {
+        failShard(i, core.drives.get(layout.drives()[i]), "sync", errors[i]);
+      }
+    }
+  }
+
+  private void closeChannels() {
+    for (int i = 0; i < k + m; i++) {
+      if (channels[i] != null) {
+        try {
+          channels[i].close();
+        } catch (IOException e) {
+          failShard(i, core.drives.get(layout.drives()[i]), "close", e);
+        }
+        channels[i] = null;
+      }
+    }
+  }
+
+  private void ensureOpen() {
+    if (done) {
+      throw new IllegalStateException("writer already committed or aborted");
+    }
+  }
+
+  @Override
+  public void abort() {
+    if (done) {
+      return;
+    }
+    done = true;
+    for (int i = 0; i < k + m; i++) {
+      if (channels[i] != null) {
+        try {
+          channels[i].close();
+        } catch (IOException ignored) {
+          // deleting below
+        }
+        channels[i] = null;
+      }
+    }
+    core.discard(layout);
+    releaseBuffer();
+  }
+
+  private void releaseBuffer() {
+    if (!released) {
+      released = true;
+      core.buffers.release(stripe);
+    }
+  }
+
+  @Override
+  public void close() {
+    abort();
+  }
+}

@@ -1,0 +1,35 @@
+package io.aquifer.storage;
+
+import java.nio.file.Path;
+
+/**
+ * A child process for {@link CrashTest}: writes objects in a loop and prints "ACK i" after each put
+ * returns, and "HOT i" after each overwrite of the key "hot" with content seeded by i.
+ */
+public final class CrashWriter {
+  private CrashWriter() {}
+
+  static int size(int i) {
+    return (i * 7919) % 40000;
+  }
+
+  /** Arguments: the test's root directory and the first index to write. */
+  public static void main(String[] args) {
+    int first = Integer.parseInt(args[1]);
+    try (ObjectStore s = ObjectStores.open(TestStores.config(Path.of(args[0]), 4, 2, 2))) {
+      if (s.headBucket("crash").isEmpty()) {
+        s.createBucket("crash");
+      }
+      System.out.println("READY");
+      for (int i = first; ; i++) {
+        s.put("crash", "k-" + i, TestStores.random(i, size(i)), PutOptions.DEFAULT);
+        System.out.println("ACK " + i);
+        if (i % 3 == 0) {
+          s.put("crash", "hot", TestStores.random(-i, 5000 + i % 1000), PutOptions.DEFAULT);
+          System.out.println("HOT " + i);
+        }
+        System.out.flush();
+      }
+    }
+  }
+}

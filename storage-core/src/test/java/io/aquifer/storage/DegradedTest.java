@@ -1,0 +1,221 @@
+package io.aquifer.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives lost, removed, replaced and corrupted; heal and scrub. */
+class DegradedTest {
+  @TempDir Path dir;
+
+  private static Map<String, byte[]> fill(ObjectStore s, int n) {
+    Map<String, byte[]> objs = new LinkedHashMap<>();
+    s.createBucket("bkt");
+    for (int i = 0; i < n; i++) {
+      byte[] d = TestStores.random(i, 1 + i * 3001);
+      s.put("bkt", "obj-" + i, d, PutOptions.DEFAULT);
+      objs.put("obj-" + i, d);
+    }
+    String up = s.createUpload("bkt", "multi", PutOptions.DEFAULT);
+    List<CompletedPart> parts = new ArrayList<>();
+    var all = new java.io.ByteArrayOutputStream();
+    for (int p = 1; p <= 3; p++) {
+      byte[] d = TestStores.random(1000 + p, 6000 + p);
+      all.writeBytes(d);
+      try (ObjectWriter w = s.newPartWriter("bkt", "multi", up, p)) {
+        w.write(d, 0, d.length);
+        parts.add(new CompletedPart(p, w.commit().etag()));
+      }
+    }
+    s.completeUpload("bkt", "multi", up, parts, WriteCondition.none());
+    objs.put("multi", all.toByteArray());
+    return objs;
+  }
+
+  private static void assertAllReadable(ObjectStore s, Map<String, byte[]> objs) {
+    objs.forEach((k, v) -> assertArrayEquals(v, TestStores.readAll(s, "bkt", k), k));
+  }
+
+  @Test
+  void anyTwoOfFourDrivesCanBeLost() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    Map<String, byte[]> objs;
+    try (ObjectStore s = ObjectStores.open(c)) {
+      objs = fill(s, 12);
+    }
+    for (int a = 0; a < 4; a++) {
+      for (int b = a + 1; b < 4; b++) {
+        Path da = c.drives().get(a);
+        Path db = c.drives().get(b);
+        Path ma = dir.resolve("moved-a");
+        Path mb = dir.resolve("moved-b");
+        Files.move(da, ma);
+        Files.move(db, mb);
+        try (ObjectStore s = ObjectStores.open(c)) {
+          assertEquals(DriveState.MISSING, s.drives().get(a).state());
+          assertEquals(DriveState.MISSING, s.drives().get(b).state());
+          assertAllReadable(s, objs);
+          assertTrue(s.stats().degradedReads() > 0);
+          assertEquals(
+              StatusCode.WRITE_QUORUM_LOST,
+              assertThrows(
+                      StorageException.class,
+                      () -> s.put("bkt", "new", new byte[10], PutOptions.DEFAULT))
+                  .status());
+        }
+        Files.move(ma, da);
+        Files.move(mb, db);
+      }
+    }
+  }
+
+  @Test
+  void driveVanishingWhileRunningIsTakenOutOfService() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      Map<String, byte[]> objs = fill(s, 6);
+      TestStores.deleteTree(c.drives().get(1));
+      assertAllReadable(s, objs);
+      assertEquals(DriveState.MISSING, s.drives().get(1).state());
+      // writes still succeed with 3 of 4 drives (quorum k + 1 = 3) and read back
+      byte[] d = TestStores.random(77, 20000);
+      s.put("bkt", "after", d, PutOptions.DEFAULT);
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "after"));
+    }
+  }
+
+  @Test
+  void flippedByteIsDetectedRebuiltAndHealed() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      byte[] d = TestStores.random(5, 30000);
+      s.createBucket("bkt");
+      s.put("bkt", "k", d, PutOptions.DEFAULT);
+      // corrupt one byte in the first block of one data shard (shard index 0)
+      Path shard =
+          TestStores.shardFiles(c).stream()
+              .filter(p -> p.toString().endsWith(".0"))
+              .findFirst()
+              .orElseThrow();
+      byte[] before = Files.readAllBytes(shard);
+      try (FileChannel ch =
+          FileChannel.open(shard, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+        int pos = (int) (ch.size() / 2);
+        ByteBuffer one = ByteBuffer.allocate(1);
+        ch.read(one, pos);
+        one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
+        ch.write(one, pos);
+      }
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "k"));
+      StoreStats st = s.stats();
+      assertTrue(st.checksumFailures() >= 1);
+      assertTrue(st.degradedReads() >= 1);
+      assertTrue(st.healQueued() >= 1);
+      HealReport r = ((LocalObjectStore) s).healQueued();
+      assertTrue(r.shardsRewritten() >= 0); // the background healer may have run first
+      assertArrayEquals(before, Files.readAllBytes(shard), "shard rewritten byte-identical");
+      long degraded = s.stats().degradedReads();
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "k"));
+      assertEquals(degraded, s.stats().degradedReads(), "clean read after heal");
+    }
+  }
+
+  @Test
+  void replacedDriveIsFormattedAndHealed() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    Map<String, byte[]> objs;
+    try (ObjectStore s = ObjectStores.open(c)) {
+      objs = fill(s, 8);
+    }
+    List<Path> before = TestStores.shardFiles(c);
+    TestStores.deleteTree(c.drives().get(2));
+    Files.createDirectories(c.drives().get(2)); // a new, empty disk
+    try (ObjectStore s = ObjectStores.open(c)) {
+      assertEquals(DriveState.ONLINE, s.drives().get(2).state());
+      HealReport r = s.heal(null, null);
+      assertEquals(0, r.unrecoverable());
+      assertAllReadable(s, objs);
+      assertEquals(before.size(), TestStores.shardFiles(c).size());
+      // with drives 0 and 1 gone too, the healed drive 2 and drive 3 serve everything
+    }
+    TestStores.deleteTree(c.drives().get(0));
+    TestStores.deleteTree(c.drives().get(1));
+    try (ObjectStore s = ObjectStores.open(c)) {
+      assertAllReadable(s, objs);
+    }
+  }
+
+  @Test
+  void scrubFindsAndHealsMissingShards() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      Map<String, byte[]> objs = fill(s, 5);
+      List<Path> files = TestStores.shardFiles(c);
+      Files.delete(files.get(0));
+      Files.delete(files.get(files.size() - 1));
+      HealReport r = ((LocalObjectStore) s).scrubNow();
+      assertEquals(2, r.shardsRewritten());
+      assertEquals(files.size(), TestStores.shardFiles(c).size());
+      assertTrue(s.stats().objectsScrubbed() > 0);
+      assertTrue(s.stats().blocksRebuilt() > 0);
+      assertAllReadable(s, objs);
+    }
+  }
+
+  @Test
+  void wrongDriveIsFaultyAndStaysFaulty() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    Map<String, byte[]> objs;
+    try (ObjectStore s = ObjectStores.open(c)) {
+      objs = fill(s, 3);
+    }
+    // swap drives 0 and 1: both identities mismatch their configured position
+    Path tmp = dir.resolve("swap");
+    Files.move(c.drives().get(0), tmp);
+    Files.move(c.drives().get(1), c.drives().get(0));
+    Files.move(tmp, c.drives().get(1));
+    try (ObjectStore s = ObjectStores.open(c)) {
+      assertEquals(DriveState.FAULTY, s.drives().get(0).state());
+      assertTrue(
+          s.drives().get(0).reason().contains("configured as 0"), s.drives().get(0).reason());
+      assertAllReadable(s, objs);
+    }
+    // a foreign non-empty directory is refused
+    Files.move(c.drives().get(0), tmp);
+    Files.move(c.drives().get(1), c.drives().get(0));
+    Files.move(tmp, c.drives().get(1));
+    Files.writeString(
+        c.drives().get(3).resolve("aquifer-drive.properties"), "store=someone-else\nindex=3\n");
+    try (ObjectStore s = ObjectStores.open(c)) {
+      assertEquals(DriveState.FAULTY, s.drives().get(3).state());
+      assertAllReadable(s, objs);
+    }
+  }
+
+  @Test
+  void tooFewDrivesRefusesToOpenWithAClearMessage() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      fill(s, 1);
+    }
+    for (int i = 0; i < 3; i++) {
+      TestStores.deleteTree(c.drives().get(i));
+    }
+    var e = assertThrows(StorageException.class, () -> ObjectStores.open(c));
+    assertEquals(StatusCode.READ_QUORUM_LOST, e.status());
+    assertTrue(e.getMessage().contains("only 1 of 4 drives"), e.getMessage());
+  }
+}

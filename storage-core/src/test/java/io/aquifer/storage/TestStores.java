@@ -1,0 +1,95 @@
+package io.aquifer.storage;
+
+import io.aquifer.storage.codec.CodecKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/** Builds small stores on temporary directories for tests: 4 KiB blocks, so stripes are small. */
+final class TestStores {
+  static final int BLOCK = 4096;
+
+  private TestStores() {}
+
+  static StorageConfig config(Path root, int drives, int k, int m) {
+    List<Path> d = new ArrayList<>();
+    for (int i = 0; i < drives; i++) {
+      d.add(root.resolve("drive" + i));
+    }
+    return new StorageConfig(
+        d,
+        root.resolve("index"),
+        k,
+        m,
+        BLOCK,
+        CodecKind.AUTO,
+        true,
+        64L << 20,
+        5000,
+        Duration.ZERO,
+        StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND);
+  }
+
+  static byte[] random(long seed, int size) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  static byte[] readAll(ObjectStore store, String bucket, String key) {
+    try (ObjectReader r = store.get(bucket, key)) {
+      return r.asInputStream().readAllBytes();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static byte[] readRange(ObjectStore store, String bucket, String key, long start, long len) {
+    try (ObjectReader r = store.get(bucket, key, start, len)) {
+      return r.asInputStream().readAllBytes();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static String md5(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Every shard file on the drives (not drive identity or manifests). */
+  static List<Path> shardFiles(StorageConfig c) throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (Path d : c.drives()) {
+      Path objects = d.resolve("objects");
+      if (!Files.isDirectory(objects)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.walk(objects)) {
+        s.filter(Files::isRegularFile).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(x);
+      }
+    }
+  }
+}
