@@ -82,8 +82,9 @@ final class Demo {
             degraded.equals(etag) ? "matches" : "MISMATCH", store.stats().degradedReads());
         HealReport h = store.heal(null, null);
         out.printf(
-            "heal: %d objects checked, %d healed, %d shards rewritten onto the new drive1%n",
-            h.objectsChecked(), h.objectsHealed(), h.shardsRewritten());
+            "heal: %d objects checked, %d unrecoverable; %d blocks rebuilt onto the new drive1"
+                + " (background heal and this pass)%n",
+            h.objectsChecked(), h.unrecoverable(), store.stats().blocksRebuilt());
         boolean ok = degraded.equals(etag);
         out.println(ok ? "demo OK" : "demo FAILED");
         return ok ? 0 : 1;

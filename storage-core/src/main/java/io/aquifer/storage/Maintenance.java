@@ -404,7 +404,7 @@ final class Maintenance {
       }
     }
     if (count > 0) {
-      LOG.log(Level.INFO, "healed data {0}: rewrote {1} shard(s)", ref.hexId(), count);
+      LOG.log(Level.DEBUG, "healed data {0}: rewrote {1} shard(s)", ref.hexId(), count);
     }
     return count;
   }

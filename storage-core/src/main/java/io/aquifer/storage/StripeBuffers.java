@@ -19,7 +19,13 @@ final class StripeBuffers {
 
   StripeBuffers(long budgetBytes, int standardSize) {
     this.standardSize = standardSize;
-    this.kib = new Semaphore((int) Math.min(Integer.MAX_VALUE, budgetBytes >> 10), true);
+    // permits are KiB, each buffer rounded up; a budget of n standard stripes holds n of them
+    long units = Math.max(budgetBytes >> 10, (budgetBytes / standardSize) * units(standardSize));
+    this.kib = new Semaphore((int) Math.min(Integer.MAX_VALUE, units), true);
+  }
+
+  private static int units(int bytes) {
+    return (bytes + 1023) >> 10;
   }
 
   /** Bytes of a stripe buffer for a layout: k + m blocks, each followed by its checksum. */
@@ -29,7 +35,7 @@ final class StripeBuffers {
 
   /** Takes a buffer of {@code size} bytes, waiting for budget. */
   ByteBuffer acquire(int size) {
-    int units = (size + 1023) >> 10;
+    int units = units(size);
     try {
       if (!kib.tryAcquire(units, WAIT_SECONDS, TimeUnit.SECONDS)) {
         throw new StorageException(
@@ -49,12 +55,31 @@ final class StripeBuffers {
     return ByteBuffer.allocateDirect(size);
   }
 
-  /** Returns a buffer taken with {@link #acquire}. */
+  /** Takes a buffer when budget is free right now, else returns null. Never waits. */
+  ByteBuffer tryAcquire(int size) {
+    if (!kib.tryAcquire(units(size))) {
+      return null;
+    }
+    if (size == standardSize) {
+      ByteBuffer b = free.poll();
+      if (b != null) {
+        return b.clear();
+      }
+    }
+    return ByteBuffer.allocateDirect(size);
+  }
+
+  /** Returns a buffer taken with {@link #acquire} or {@link #tryAcquire}. */
   void release(ByteBuffer b) {
     if (b.capacity() == standardSize) {
       free.offer(b);
     }
-    kib.release((b.capacity() + 1023) >> 10);
+    kib.release(units(b.capacity()));
+  }
+
+  /** Whether some taker is waiting for budget. */
+  boolean hasWaiters() {
+    return kib.hasQueuedThreads();
   }
 
   /** Slices a stripe buffer into its per-shard regions of blockSize + 4 bytes. */

@@ -20,6 +20,11 @@ import java.util.zip.CRC32C;
  * m parity blocks, each block gets a CRC32C and is appended to its shard file. MD5 is computed as
  * the bytes are copied. On commit the trailers are written, every shard file and its directory is
  * forced to stable storage in parallel, and then the {@link Committer} switches the index.
+ *
+ * <p>Two stripe buffers make a pipeline: while a virtual thread encodes and writes a full stripe,
+ * the caller fills the other one (copy and MD5), so the two halves of the work use two cores. The
+ * second buffer is taken only if the memory budget has room at that moment; otherwise stripes are
+ * flushed on the caller's thread.
  */
 final class StripeWriter implements ObjectWriter {
 
@@ -40,7 +45,12 @@ final class StripeWriter implements ObjectWriter {
   private final int m;
   private final int blockSize;
   private final ByteBuffer stripe;
-  private final ByteBuffer[] regions;
+  private ByteBuffer[] regions;
+  private ByteBuffer spareStripe;
+  private ByteBuffer[] spareRegions;
+  private boolean noSpare;
+  private Thread flushing;
+  private volatile Throwable flushError;
   private final FileChannel[] channels;
   private final Set<Integer> lost = new LinkedHashSet<>();
   private final MessageDigest md5;
@@ -152,7 +162,7 @@ final class StripeWriter implements ObjectWriter {
       fill += n;
       written += n;
       if (fill == k * blockSize) {
-        flushStripe(blockSize);
+        handOff();
         fill = 0;
       }
     }
@@ -173,8 +183,71 @@ final class StripeWriter implements ObjectWriter {
     return written;
   }
 
-  /** Encodes the stripe's blocks of {@code b} bytes and appends them to the shard files. */
-  private void flushStripe(int b) {
+  /** Starts flushing the full current stripe and switches to the other buffer. */
+  private void handOff() {
+    awaitFlush();
+    if (spareRegions == null && !noSpare) {
+      spareStripe = core.buffers.tryAcquire(stripe.capacity());
+      if (spareStripe == null) {
+        noSpare = true;
+      } else {
+        spareRegions = StripeBuffers.regions(spareStripe, k + m, blockSize);
+      }
+    }
+    if (noSpare) {
+      flushStripe(regions, blockSize);
+      return;
+    }
+    ByteBuffer[] full = regions;
+    flushing =
+        Thread.ofVirtual()
+            .name("aquifer-stripe-flush")
+            .start(
+                () -> {
+                  try {
+                    flushStripe(full, blockSize);
+                  } catch (Throwable t) {
+                    flushError = t;
+                  }
+                });
+    regions = spareRegions;
+    spareRegions = full;
+  }
+
+  /** Waits for the stripe being flushed in the background and rethrows its failure. */
+  private void awaitFlush() {
+    Thread t = flushing;
+    if (t == null) {
+      return;
+    }
+    flushing = null;
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable e = flushError;
+    if (e != null) {
+      flushError = null;
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e instanceof Error err) {
+        throw err;
+      }
+      throw new StorageException(StatusCode.INTERNAL, "stripe flush failed: " + e, e);
+    }
+  }
+
+  /** Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files. */
+  private void flushStripe(ByteBuffer[] regions, int b) {
     codec.encode(regions, 0, b);
     core.counters.bytesEncoded.add((long) k * b);
     for (int i = 0; i < k + m; i++) {
@@ -229,8 +302,9 @@ final class StripeWriter implements ObjectWriter {
   public ObjectInfo commit() {
     ensureOpen();
     try {
+      awaitFlush();
       if (fill > 0) {
-        flushStripe(fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
+        flushStripe(regions, fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
         fill = 0;
       }
       String etag = HexFormat.of().formatHex(md5.digest());
@@ -342,6 +416,11 @@ final class StripeWriter implements ObjectWriter {
       return;
     }
     done = true;
+    try {
+      awaitFlush();
+    } catch (RuntimeException | Error ignored) {
+      // aborting anyway: everything written is deleted below
+    }
     for (int i = 0; i < k + m; i++) {
       if (channels[i] != null) {
         try {
@@ -360,6 +439,9 @@ final class StripeWriter implements ObjectWriter {
     if (!released) {
       released = true;
       core.buffers.release(stripe);
+      if (spareStripe != null) {
+        core.buffers.release(spareStripe);
+      }
     }
   }
 

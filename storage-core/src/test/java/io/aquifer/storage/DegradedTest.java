@@ -218,4 +218,32 @@ class DegradedTest {
     assertEquals(StatusCode.READ_QUORUM_LOST, e.status());
     assertTrue(e.getMessage().contains("only 1 of 4 drives"), e.getMessage());
   }
+
+  @Test
+  void failingIoTakesDriveOutOfServiceAndItStaysOut() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    byte[] d = TestStores.random(11, 50000);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      Map<String, byte[]> objs = fill(s, 4);
+      // every shard directory of drive 1 becomes a file: creating a shard there fails with EIO-like
+      // errors while the drive's root is still present
+      Path objects = c.drives().get(1).resolve("objects");
+      try (var dirs = Files.list(objects)) {
+        for (Path sub : dirs.toList()) {
+          TestStores.deleteTree(sub);
+          Files.writeString(sub, "not a directory");
+        }
+      }
+      s.put("bkt", "written-while-failing", d, PutOptions.DEFAULT);
+      assertEquals(DriveState.FAULTY, s.drives().get(1).state());
+      assertTrue(s.drives().get(1).errors() > 0);
+      assertTrue(s.drives().get(1).reason().contains("I/O error"), s.drives().get(1).reason());
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "written-while-failing"));
+      assertAllReadable(s, objs);
+    }
+    try (ObjectStore s = ObjectStores.open(c)) {
+      assertEquals(DriveState.FAULTY, s.drives().get(1).state(), "faulty state survives restart");
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "written-while-failing"));
+    }
+  }
 }
