@@ -143,113 +143,100 @@ public record StorageConfig(
 
   /** A copy with another k and m. */
   public StorageConfig withLayout(int k, int m) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        k,
-        m,
-        blockSize,
-        codec,
-        durable,
-        maxInflightBytes,
-        minPartSize,
-        scrubInterval,
-        scrubBytesPerSecond);
+    Builder b = toBuilder();
+    b.dataShards = k;
+    b.parityShards = m;
+    return b.build();
   }
 
   /** A copy with another block size. */
   public StorageConfig withBlockSize(int size) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        size,
-        codec,
-        durable,
-        maxInflightBytes,
-        minPartSize,
-        scrubInterval,
-        scrubBytesPerSecond);
+    Builder b = toBuilder();
+    b.blockSize = size;
+    return b.build();
   }
 
   /** A copy with another durability. */
   public StorageConfig withDurable(boolean d) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        blockSize,
-        codec,
-        d,
-        maxInflightBytes,
-        minPartSize,
-        scrubInterval,
-        scrubBytesPerSecond);
+    Builder b = toBuilder();
+    b.durable = d;
+    return b.build();
   }
 
   /** A copy with another minimum part size. */
   public StorageConfig withMinPartSize(long size) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        blockSize,
-        codec,
-        durable,
-        maxInflightBytes,
-        size,
-        scrubInterval,
-        scrubBytesPerSecond);
+    Builder b = toBuilder();
+    b.minPartSize = size;
+    return b.build();
   }
 
   /** A copy with another codec. */
   public StorageConfig withCodec(CodecKind kind) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        blockSize,
-        kind,
-        durable,
-        maxInflightBytes,
-        minPartSize,
-        scrubInterval,
-        scrubBytesPerSecond);
+    Builder b = toBuilder();
+    b.codec = kind;
+    return b.build();
   }
 
   /** A copy with another scrub schedule. */
   public StorageConfig withScrub(Duration interval, long bytesPerSecond) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        blockSize,
-        codec,
-        durable,
-        maxInflightBytes,
-        minPartSize,
-        interval,
-        bytesPerSecond);
+    Builder b = toBuilder();
+    b.scrubInterval = interval;
+    b.scrubBytesPerSecond = bytesPerSecond;
+    return b.build();
   }
 
   /** A copy with another in-flight memory budget. */
   public StorageConfig withMaxInflightBytes(long bytes) {
-    return new StorageConfig(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        blockSize,
-        codec,
-        durable,
-        bytes,
-        minPartSize,
-        scrubInterval,
-        scrubBytesPerSecond);
+    Builder b = toBuilder();
+    b.maxInflightBytes = bytes;
+    return b.build();
+  }
+
+  private Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Mutable copy of every field, so each {@code with} method names only what it changes. */
+  private static final class Builder {
+    private final List<Path> drives;
+    private final Path indexDir;
+    private int dataShards;
+    private int parityShards;
+    private int blockSize;
+    private CodecKind codec;
+    private boolean durable;
+    private long maxInflightBytes;
+    private long minPartSize;
+    private Duration scrubInterval;
+    private long scrubBytesPerSecond;
+
+    Builder(StorageConfig c) {
+      drives = c.drives;
+      indexDir = c.indexDir;
+      dataShards = c.dataShards;
+      parityShards = c.parityShards;
+      blockSize = c.blockSize;
+      codec = c.codec;
+      durable = c.durable;
+      maxInflightBytes = c.maxInflightBytes;
+      minPartSize = c.minPartSize;
+      scrubInterval = c.scrubInterval;
+      scrubBytesPerSecond = c.scrubBytesPerSecond;
+    }
+
+    StorageConfig build() {
+      return new StorageConfig(
+          drives,
+          indexDir,
+          dataShards,
+          parityShards,
+          blockSize,
+          codec,
+          durable,
+          maxInflightBytes,
+          minPartSize,
+          scrubInterval,
+          scrubBytesPerSecond);
+    }
   }
 }

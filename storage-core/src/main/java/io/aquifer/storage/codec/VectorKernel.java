@@ -1,5 +1,6 @@
 package io.aquifer.storage.codec;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -40,7 +41,7 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
    * Lookup tables for a {@code rows x k} matrix. For input j and row r, the low-nibble table starts
    * at {@code (j * rows + r) * 2 * VLEN} of {@code lut} and the high-nibble table follows it.
    */
-  record Tables(byte[] matrix, int rows, int k, byte[] lut) {}
+  record Tables(byte[] matrix, int rows, int k, MemorySegment lut) {}
 
   /** Whether this JVM's preferred vectors can hold a 16-entry table (true on x86-64 and ARM). */
   static boolean supported() {
@@ -66,7 +67,9 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
         }
       }
     }
-    return new Tables(matrix.clone(), rows, k, lut);
+    MemorySegment native_ = Arena.ofAuto().allocate(lut.length, 64);
+    MemorySegment.copy(lut, 0, native_, ValueLayout.JAVA_BYTE, 0, lut.length);
+    return new Tables(matrix.clone(), rows, k, native_);
   }
 
   @Override
@@ -103,7 +106,7 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
 
   private static void group(
       Tables t, long[] in, int k, long[] out, int r0, int n, long from, long to) {
-    byte[] lut = t.lut();
+    long lut = t.lut().address();
     int base = r0 * 2 * VLEN;
     int stride = t.rows() * 2 * VLEN;
     switch (n) {
@@ -125,18 +128,18 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
   }
 
   /** {@code c * x} for the coefficient whose tables start at {@code lut[t]}. */
-  private static ByteVector product(byte[] lut, int t, ByteVector x, ByteVector hi) {
-    ByteVector l = x.selectFrom(ByteVector.fromArray(SPECIES, lut, t));
-    ByteVector h = hi.selectFrom(ByteVector.fromArray(SPECIES, lut, t + VLEN));
+  private static ByteVector product(long lut, int t, ByteVector x, ByteVector hi) {
+    ByteVector l = x.selectFrom(load(lut + t));
+    ByteVector h = hi.selectFrom(load(lut + t + VLEN));
     return l.lanewise(VectorOperators.XOR, h);
   }
 
-  private static ByteVector mulAdd(ByteVector acc, byte[] lut, int t, ByteVector x, ByteVector hi) {
+  private static ByteVector mulAdd(ByteVector acc, long lut, int t, ByteVector x, ByteVector hi) {
     return acc.lanewise(VectorOperators.XOR, product(lut, t, x, hi));
   }
 
   private static void dot1(
-      byte[] lut, int base, int stride, long[] in, int k, long o0, long from, long to) {
+      long lut, int base, int stride, long[] in, int k, long o0, long from, long to) {
     for (long i = from; i < to; i += VLEN) {
       ByteVector x = load(in[0] + i);
       ByteVector hi = hi(x);
@@ -152,7 +155,7 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
   }
 
   private static void dot2(
-      byte[] lut, int base, int stride, long[] in, int k, long o0, long o1, long from, long to) {
+      long lut, int base, int stride, long[] in, int k, long o0, long o1, long from, long to) {
     for (long i = from; i < to; i += VLEN) {
       ByteVector x = load(in[0] + i);
       ByteVector hi = hi(x);
