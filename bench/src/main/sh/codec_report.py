@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Turns the outputs of codec-bench.sh into the markdown table of docs/benchmarks.md.
 
-Java figures are JMH ops/s converted to data GB/s (ops/s * k * block / 1e9). Each Java run is
-compared with the C run made just before it; a ratio is the median over rounds of those pairs.
+Java figures are JMH ops/s converted to data GB/s (ops/s * k * block / 1e9). The C program runs
+before every Java run, so the session has 3 C runs per round; a ratio is the median of the Java
+runs over the median of all C runs of the session (single C runs have outliers on a shared
+machine, which a pairwise ratio would inherit). The C min-max column shows the spread.
 """
 import glob
 import json
@@ -37,7 +39,7 @@ def java_results(path):
 
 
 rounds = sorted({int(os.path.basename(f).split("-")[1]) for f in glob.glob(f"{out}/java-*.json")})
-c_all, java, ratio = {}, {}, {}
+c_all, java = {}, {}
 for rnd in rounds:
     for kind in KINDS:
         c = c_results(f"{out}/c-{rnd}-{kind}.txt")
@@ -46,22 +48,26 @@ for rnd in rounds:
             c_all.setdefault(key, []).append(v)
         for key, v in j.items():
             java.setdefault((kind, key), []).append(v)
-            ratio.setdefault((kind, key), []).append(v / c[key])
 
 med = statistics.median
-print("| config | op | C ISA-L GB/s | isal GB/s | isal/C | vector GB/s | vector/C | scalar GB/s |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print(
+    "| config | op | C ISA-L GB/s | C min-max | isal GB/s | isal/C | vector GB/s | vector/C"
+    " | scalar GB/s |"
+)
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for shape in SHAPES:
     for op in OPS:
         key = (shape, op)
         k, m = shape.split("+")
-        cells = [f"RS({k},{m})", op, f"{med(c_all[key]):.2f}"]
+        c = med(c_all[key])
+        cells = [f"RS({k},{m})", op, f"{c:.2f}", f"{min(c_all[key]):.1f}-{max(c_all[key]):.1f}"]
         for kind in KINDS:
             if (kind, key) not in java:
                 cells += ["-", "-"] if kind != "scalar" else ["-"]
                 continue
-            cells.append(f"{med(java[(kind, key)]):.2f}")
+            j = med(java[(kind, key)])
+            cells.append(f"{j:.2f}")
             if kind != "scalar":
-                cells.append(f"{med(ratio[(kind, key)]):.2f}")
+                cells.append(f"{j / c:.2f}")
         print("| " + " | ".join(cells) + " |")
 print(f"\n{len(rounds)} round(s); C runs: {len(next(iter(c_all.values())))}")

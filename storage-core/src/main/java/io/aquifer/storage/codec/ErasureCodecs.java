@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       virtual threads alike, and creating one builds tables. Decode tables are built on the first
  *       reconstruct of each loss pattern and cached.
  *   <li>Pass direct buffers. ISA-L and vector then work in place; heap buffers are copied through a
- *       pooled direct scratch buffer in 32 KiB chunks (correct, but slower). The scalar kind is a
- *       test reference, two orders of magnitude slower.
+ *       pooled direct scratch buffer in 32 KiB chunks (correct, but slower). Align them to 64 bytes
+ *       ({@code allocateDirect(n + 64).alignedSlice(64)}, or a pool with that alignment): a plain
+ *       {@code allocateDirect} is 16-byte aligned, which costs the vector kind about 20% and ISA-L
+ *       about 5%. The scalar kind is a test reference, two orders of magnitude slower.
  *   <li>A call reads and writes {@code [offset, offset + length)} of every shard by absolute index,
  *       which must lie within each buffer's limit; positions and limits are left alone. Outputs
  *       (parity for encode, the shards not present for reconstruct) must be writable and must not

@@ -23,8 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * scalar loop when the whole range is shorter than a vector.
  *
  * <p>Loads and stores go through one segment spanning all native memory, at addresses that {@link
- * NativeKernel} has checked; this keeps bounds and liveness checks out of the inner loop, which
- * otherwise cost a third of the throughput.
+ * NativeKernel} has checked (the buffers) or that this class allocated (the tables, in native
+ * memory kept alive by {@link Tables}). This keeps per-segment bounds and liveness checks out of
+ * the inner loop; with ordinary segments and a {@code byte[]} of tables the loop ran about 40%
+ * slower.
  */
 @SuppressWarnings("restricted")
 final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
@@ -38,8 +40,9 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
   private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
   /**
-   * Lookup tables for a {@code rows x k} matrix. For input j and row r, the low-nibble table starts
-   * at {@code (j * rows + r) * 2 * VLEN} of {@code lut} and the high-nibble table follows it.
+   * Lookup tables for a {@code rows x k} matrix, in native memory freed when this record becomes
+   * unreachable. For input j and row r, the low-nibble table starts at {@code (j * rows + r) * 2 *
+   * VLEN} of {@code lut} and the high-nibble table follows it.
    */
   record Tables(byte[] matrix, int rows, int k, MemorySegment lut) {}
 
@@ -67,9 +70,9 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
         }
       }
     }
-    MemorySegment native_ = Arena.ofAuto().allocate(lut.length, 64);
-    MemorySegment.copy(lut, 0, native_, ValueLayout.JAVA_BYTE, 0, lut.length);
-    return new Tables(matrix.clone(), rows, k, native_);
+    MemorySegment table = Arena.ofAuto().allocate(lut.length, 64);
+    MemorySegment.copy(lut, 0, table, ValueLayout.JAVA_BYTE, 0, lut.length);
+    return new Tables(matrix.clone(), rows, k, table);
   }
 
   @Override
@@ -174,7 +177,7 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
   }
 
   private static void dot3(
-      byte[] lut,
+      long lut,
       int base,
       int stride,
       long[] in,
@@ -205,7 +208,7 @@ final class VectorKernel extends NativeKernel<VectorKernel.Tables> {
   }
 
   private static void dot4(
-      byte[] lut,
+      long lut,
       int base,
       int stride,
       long[] in,
