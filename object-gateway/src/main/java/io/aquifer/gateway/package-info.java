@@ -1,5 +1,5 @@
 /**
- * S3 gateway: HTTP on Netty, SigV4 authentication, XML, request routing onto the storage-core
- * object API. Not built yet: see the S3 gateway issue.
+ * S3 gateway: HTTP/1.1 on Netty, SigV4 authentication ({@code auth}), checksums ({@code checksum}),
+ * XML ({@code xml}), and request routing onto the storage-core object API.
  */
 package io.aquifer.gateway;
