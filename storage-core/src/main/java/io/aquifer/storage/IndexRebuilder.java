@@ -227,7 +227,11 @@ final class IndexRebuilder {
           Names.partKey(h.uploadId(), h.partNumber()),
           Multipart.encodePart(
               new Multipart.PartRec(
-                  f.trailer().size(), f.trailer().etag(), f.trailer().mtimeMillis(), f.ref())));
+                  f.trailer().size(),
+                  f.trailer().etag(),
+                  f.trailer().mtimeMillis(),
+                  f.trailer().attributes(),
+                  f.ref())));
     }
     kv.flush();
     LOG.log(

@@ -32,4 +32,17 @@ public record ListQuery(
   public ListQuery next(String token) {
     return new ListQuery(prefix, delimiter, startAfter, token, maxKeys);
   }
+
+  /**
+   * A continuation token that resumes a listing after every key starting with {@code commonPrefix},
+   * as if the previous page had ended on that common prefix (for S3 ListObjects v1, whose marker
+   * may be a common prefix).
+   */
+  public static String tokenAfterPrefix(String commonPrefix) {
+    byte[] p = commonPrefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] t = new byte[p.length + 1];
+    t[0] = 'P';
+    System.arraycopy(p, 0, t, 1, p.length);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+  }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * The object store over local drives. Metadata changes of one key are serialized by a striped lock
@@ -207,7 +208,7 @@ final class LocalObjectStore implements ObjectStore {
         null,
         0,
         options,
-        (ref, etag, version, mtime, lost) -> {
+        (ref, etag, version, mtime, attributes, lost) -> {
           ObjectMeta meta =
               new ObjectMeta(
                   version,
@@ -216,7 +217,7 @@ final class LocalObjectStore implements ObjectStore {
                   mtime,
                   core.contentType(options),
                   options.userMetadata(),
-                  options.attributes(),
+                  attributes,
                   null,
                   List.of(ref));
           ObjectInfo info =
@@ -373,6 +374,40 @@ final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
+  public ObjectInfo updateAttributes(
+      String bucket, String key, Map<String, String> set, Set<String> remove) {
+    BucketRec rec = bucket(bucket);
+    byte[] okey = Names.objectKey(rec.id(), Names.key(key));
+    var bl = bucketLock(bucket).readLock();
+    bl.lock();
+    ReentrantLock kl = keyLock(bucket, key);
+    kl.lock();
+    try {
+      ensureOpen();
+      ObjectMeta m = meta(bucket, key);
+      Map<String, String> attrs = new java.util.HashMap<>(m.attributes());
+      attrs.keySet().removeAll(remove);
+      attrs.putAll(set);
+      ObjectMeta updated =
+          new ObjectMeta(
+              m.version(),
+              m.size(),
+              m.etag(),
+              m.mtimeMillis(),
+              m.contentType(),
+              m.userMetadata(),
+              attrs,
+              m.manifestId(),
+              m.segments());
+      kv.put(core.objects, okey, MetaFormat.encodeObject(updated));
+      return updated.info(bucket, key);
+    } finally {
+      kl.unlock();
+      bl.unlock();
+    }
+  }
+
+  @Override
   public ObjectReader get(String bucket, String key, long start, long length) {
     ObjectMeta m;
     String pinId;
@@ -471,6 +506,11 @@ final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
+  public UploadInfo upload(String bucket, String key, String uploadId) {
+    return multipart.uploadInfo(bucket, key, uploadId);
+  }
+
+  @Override
   public List<UploadInfo> listUploads(String bucket, String prefix) {
     return multipart.listUploads(bucket, prefix);
   }
@@ -481,8 +521,9 @@ final class LocalObjectStore implements ObjectStore {
       String key,
       String uploadId,
       List<CompletedPart> parts,
-      WriteCondition condition) {
-    return multipart.complete(bucket, key, uploadId, parts, condition);
+      WriteCondition condition,
+      Function<List<PartInfo>, Map<String, String>> finalAttributes) {
+    return multipart.complete(bucket, key, uploadId, parts, condition, finalAttributes);
   }
 
   @Override

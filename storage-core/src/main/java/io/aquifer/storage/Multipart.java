@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * Multipart uploads. Each part is stored as its own erasure-coded data; completing an upload writes
@@ -33,16 +34,25 @@ final class Multipart {
   }
 
   /** A part's record. */
-  record PartRec(long size, String etag, long mtime, DataRef ref) {}
+  record PartRec(long size, String etag, long mtime, Map<String, String> attributes, DataRef ref) {
+    PartRec {
+      attributes = Map.copyOf(attributes);
+    }
+
+    PartInfo info(int partNumber) {
+      return new PartInfo(partNumber, size, etag, Instant.ofEpochMilli(mtime), attributes);
+    }
+  }
 
   static byte[] encodePart(PartRec p) {
     return MetaFormat.write(
         out -> {
-          out.writeByte(1);
+          out.writeByte(2);
           out.writeLong(p.size());
           out.writeUTF(p.etag());
           out.writeLong(p.mtime());
           MetaFormat.writeRef(out, p.ref());
+          MetaFormat.writeMap(out, p.attributes());
         });
   }
 
@@ -50,10 +60,16 @@ final class Multipart {
     return MetaFormat.read(
         b,
         in -> {
-          if (in.readUnsignedByte() != 1) {
-            throw new IOException("unknown part record format");
+          int format = in.readUnsignedByte();
+          if (format != 1 && format != 2) {
+            throw new IOException("unknown part record format " + format);
           }
-          return new PartRec(in.readLong(), in.readUTF(), in.readLong(), MetaFormat.readRef(in));
+          long size = in.readLong();
+          String etag = in.readUTF();
+          long mtime = in.readLong();
+          DataRef ref = MetaFormat.readRef(in);
+          Map<String, String> attributes = format == 2 ? MetaFormat.readMap(in) : Map.of();
+          return new PartRec(size, etag, mtime, attributes, ref);
         });
   }
 
@@ -70,7 +86,16 @@ final class Multipart {
   }
 
   record UploadRec(
-      long initiated, String contentType, Map<String, String> um, Map<String, String> at) {}
+      long initiated, String contentType, Map<String, String> um, Map<String, String> at) {
+    UploadInfo info(String key, String uploadId) {
+      return new UploadInfo(key, uploadId, Instant.ofEpochMilli(initiated), contentType, um, at);
+    }
+  }
+
+  UploadInfo uploadInfo(String bucket, String key, String uploadId) {
+    LocalObjectStore.BucketRec rec = store.bucket(bucket);
+    return upload(rec.id(), Names.key(key), uploadId).info(key, uploadId);
+  }
 
   static UploadRec decodeUpload(byte[] b) {
     return MetaFormat.read(
@@ -127,7 +152,7 @@ final class Multipart {
         uploadId,
         partNumber,
         PutOptions.DEFAULT,
-        (ref, etag, version, mtime, lost) -> {
+        (ref, etag, version, mtime, attributes, lost) -> {
           PartRec old;
           ReentrantLock kl = store.keyLock(bucket, key);
           kl.lock();
@@ -137,7 +162,10 @@ final class Multipart {
             byte[] oldBytes = core.kv.get(core.parts, pk);
             old = oldBytes == null ? null : decodePart(oldBytes);
             try (KvBatch b = core.kv.newBatch()) {
-              b.put(core.parts, pk, encodePart(new PartRec(ref.size(), etag, mtime, ref)));
+              b.put(
+                  core.parts,
+                  pk,
+                  encodePart(new PartRec(ref.size(), etag, mtime, attributes, ref)));
               b.delete(core.garbage, StoreCore.garbageKey(StoreCore.PENDING, ref.id()));
               if (old != null) {
                 b.put(
@@ -164,7 +192,7 @@ final class Multipart {
               Instant.ofEpochMilli(mtime),
               "application/octet-stream",
               Map.of(),
-              Map.of(),
+              attributes,
               0,
               version);
         });
@@ -177,8 +205,7 @@ final class Multipart {
     try (KvCursor c = core.kv.scanPrefix(core.parts, Names.partPrefix(uploadId))) {
       for (; c.valid(); c.next()) {
         int n = ByteBuffer.wrap(c.key()).getInt(32);
-        PartRec p = decodePart(c.value());
-        out.add(new PartInfo(n, p.size(), p.etag(), Instant.ofEpochMilli(p.mtime())));
+        out.add(decodePart(c.value()).info(n));
       }
     }
     return out;
@@ -199,14 +226,19 @@ final class Multipart {
         }
         String key = new String(k, 8, nul - 8, StandardCharsets.UTF_8);
         String id = new String(k, nul + 1, k.length - nul - 1, StandardCharsets.US_ASCII);
-        out.add(new UploadInfo(key, id, Instant.ofEpochMilli(decodeUpload(c.value()).initiated())));
+        out.add(decodeUpload(c.value()).info(key, id));
       }
     }
     return out;
   }
 
   ObjectInfo complete(
-      String bucket, String key, String uploadId, List<CompletedPart> parts, WriteCondition cond) {
+      String bucket,
+      String key,
+      String uploadId,
+      List<CompletedPart> parts,
+      WriteCondition cond,
+      Function<List<PartInfo>, Map<String, String>> finalAttributes) {
     LocalObjectStore.BucketRec rec = store.bucket(bucket);
     byte[] keyBytes = Names.key(key);
     if (parts.isEmpty()) {
@@ -231,6 +263,7 @@ final class Multipart {
       }
       MessageDigest md5 = md5();
       List<DataRef> segments = new ArrayList<>();
+      List<PartInfo> chosen = new ArrayList<>();
       long size = 0;
       int prev = 0;
       for (int i = 0; i < parts.size(); i++) {
@@ -260,6 +293,7 @@ final class Multipart {
         }
         md5.update(HexFormat.of().parseHex(p.etag()));
         segments.add(p.ref());
+        chosen.add(p.info(cp.partNumber()));
         size += p.size();
       }
       var listed = new java.util.HashSet<Integer>();
@@ -280,7 +314,7 @@ final class Multipart {
               core.clock.millis(),
               up.contentType(),
               up.um(),
-              up.at(),
+              withFinal(up.at(), finalAttributes.apply(List.copyOf(chosen))),
               manifestId,
               segments);
       writeManifest(bucket, key, meta);
@@ -318,6 +352,15 @@ final class Multipart {
       store.reclaim(old);
     }
     return meta.info(bucket, key);
+  }
+
+  private static Map<String, String> withFinal(Map<String, String> base, Map<String, String> add) {
+    if (add.isEmpty()) {
+      return base;
+    }
+    Map<String, String> merged = new HashMap<>(base);
+    merged.putAll(add);
+    return merged;
   }
 
   /**

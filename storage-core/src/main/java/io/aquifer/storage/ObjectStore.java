@@ -3,7 +3,9 @@ package io.aquifer.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Buckets and objects on the node's drives. Thread-safe; every method blocks on disk I/O.
@@ -107,6 +109,17 @@ public interface ObjectStore extends AutoCloseable {
   ObjectInfo copy(
       String srcBucket, String srcKey, String dstBucket, String dstKey, PutOptions options);
 
+  /**
+   * Changes an object's system attributes in the index without rewriting its data: removes the keys
+   * in {@code remove}, then adds {@code set}. Size, ETag, modification time and version stay. Such
+   * changes live in the index only; {@code rebuild-index} restores the attributes the object was
+   * written with.
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}, {@link StatusCode#NO_SUCH_KEY}
+   */
+  ObjectInfo updateAttributes(
+      String bucket, String key, Map<String, String> set, java.util.Set<String> remove);
+
   /** Lists keys in order, with optional prefix, delimiter and paging. */
   ListPage list(String bucket, ListQuery query);
 
@@ -125,6 +138,13 @@ public interface ObjectStore extends AutoCloseable {
   /** Parts uploaded so far, by part number. */
   List<PartInfo> listParts(String bucket, String key, String uploadId);
 
+  /**
+   * One upload in progress.
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_UPLOAD}, {@link StatusCode#NO_SUCH_BUCKET}
+   */
+  UploadInfo upload(String bucket, String key, String uploadId);
+
   /** Uploads in progress in a bucket whose key starts with {@code prefix}, by key then start. */
   List<UploadInfo> listUploads(String bucket, String prefix);
 
@@ -136,12 +156,28 @@ public interface ObjectStore extends AutoCloseable {
    *     StatusCode#INVALID_PART_ORDER}, {@link StatusCode#ENTITY_TOO_SMALL}, {@link
    *     StatusCode#NO_SUCH_UPLOAD}, {@link StatusCode#PRECONDITION_FAILED}
    */
+  default ObjectInfo completeUpload(
+      String bucket,
+      String key,
+      String uploadId,
+      List<CompletedPart> parts,
+      WriteCondition condition) {
+    return completeUpload(bucket, key, uploadId, parts, condition, chosen -> Map.of());
+  }
+
+  /**
+   * Like {@link #completeUpload(String, String, String, List, WriteCondition)}; {@code
+   * finalAttributes} is called with the chosen parts, in order, while the upload is locked, and the
+   * attributes it returns are added to the object's (for example a checksum over the parts'
+   * checksums). An exception it throws fails the completion and changes nothing.
+   */
   ObjectInfo completeUpload(
       String bucket,
       String key,
       String uploadId,
       List<CompletedPart> parts,
-      WriteCondition condition);
+      WriteCondition condition,
+      Function<List<PartInfo>, Map<String, String>> finalAttributes);
 
   /** Aborts an upload and discards its parts. */
   void abortUpload(String bucket, String key, String uploadId);

@@ -3,6 +3,7 @@ package io.aquifer.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * Streams the bytes of a new object or part into the store. Bytes are erasure-coded and written to
@@ -36,7 +37,20 @@ public interface ObjectWriter extends AutoCloseable {
    * @throws StorageException with {@link StatusCode#PRECONDITION_FAILED} when the write condition
    *     does not hold; nothing is stored then
    */
-  ObjectInfo commit();
+  default ObjectInfo commit() {
+    return commit(Map.of(), null);
+  }
+
+  /**
+   * Like {@link #commit()}, with checks and attributes known only once all bytes are written.
+   *
+   * @param extraAttributes system attributes added to those of the options (for example checksums
+   *     that arrived in an HTTP trailer); an entry here wins over one with the same key there
+   * @param expectedMd5 the MD5 the content must have (16 bytes), or null for no check
+   * @throws StorageException with {@link StatusCode#BAD_DIGEST} when the content's MD5 differs from
+   *     {@code expectedMd5}; nothing is stored then
+   */
+  ObjectInfo commit(Map<String, String> extraAttributes, byte[] expectedMd5);
 
   /** Discards everything written. Idempotent; a no-op after commit. */
   void abort();

@@ -1,6 +1,7 @@
 package io.aquifer.storage;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * An uploaded part.
@@ -9,5 +10,14 @@ import java.time.Instant;
  * @param size bytes
  * @param etag hex MD5 of the part, without quotes
  * @param modified when it was uploaded
+ * @param attributes the system attributes given when the part's writer committed (for example its
+ *     checksums)
  */
-public record PartInfo(int partNumber, long size, String etag, Instant modified) {}
+public record PartInfo(
+    int partNumber, long size, String etag, Instant modified, Map<String, String> attributes) {
+
+  /** Copies the map. */
+  public PartInfo {
+    attributes = Map.copyOf(attributes);
+  }
+}

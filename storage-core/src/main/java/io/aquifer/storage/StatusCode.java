@@ -27,6 +27,8 @@ public enum StatusCode {
   INVALID_ARGUMENT(1106),
   /** The object is larger than allowed. */
   ENTITY_TOO_LARGE(1107),
+  /** The content's MD5 differs from the one the writer was told to expect. */
+  BAD_DIGEST(1108),
   /** The multipart upload does not exist (or was completed or aborted). */
   NO_SUCH_UPLOAD(1201),
   /** A part listed in complete was not uploaded, or its ETag differs. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32C;
 
@@ -31,7 +32,13 @@ final class StripeWriter implements ObjectWriter {
   /** The metadata step of a commit, run after the data is durable. */
   @FunctionalInterface
   interface Committer {
-    ObjectInfo commit(DataRef ref, String etag, long version, long mtime, Set<Integer> lost);
+    ObjectInfo commit(
+        DataRef ref,
+        String etag,
+        long version,
+        long mtime,
+        Map<String, String> attributes,
+        Set<Integer> lost);
   }
 
   private final StoreCore core;
@@ -299,7 +306,7 @@ final class StripeWriter implements ObjectWriter {
   }
 
   @Override
-  public ObjectInfo commit() {
+  public ObjectInfo commit(Map<String, String> extraAttributes, byte[] expectedMd5) {
     ensureOpen();
     try {
       awaitFlush();
@@ -307,7 +314,22 @@ final class StripeWriter implements ObjectWriter {
         flushStripe(regions, fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
         fill = 0;
       }
-      String etag = HexFormat.of().formatHex(md5.digest());
+      byte[] digest = md5.digest();
+      if (expectedMd5 != null && !MessageDigest.isEqual(digest, expectedMd5)) {
+        throw new StorageException(
+            StatusCode.BAD_DIGEST,
+            "content MD5 "
+                + HexFormat.of().formatHex(digest)
+                + " differs from the expected "
+                + HexFormat.of().formatHex(expectedMd5));
+      }
+      String etag = HexFormat.of().formatHex(digest);
+      Map<String, String> attributes = options.attributes();
+      if (!extraAttributes.isEmpty()) {
+        Map<String, String> merged = new java.util.HashMap<>(attributes);
+        merged.putAll(extraAttributes);
+        attributes = Map.copyOf(merged);
+      }
       long version = core.nextVersion();
       long mtime = core.clock.millis();
       byte[] trailer =
@@ -319,7 +341,7 @@ final class StripeWriter implements ObjectWriter {
                   mtime,
                   core.contentType(options),
                   options.userMetadata(),
-                  options.attributes()));
+                  attributes));
       for (int i = 0; i < k + m; i++) {
         if (channels[i] != null) {
           try {
@@ -339,7 +361,7 @@ final class StripeWriter implements ObjectWriter {
       DataRef ref =
           new DataRef(
               layout.id(), written, k, m, blockSize, layout.headerLength(), layout.drives());
-      ObjectInfo info = committer.commit(ref, etag, version, mtime, Set.copyOf(lost));
+      ObjectInfo info = committer.commit(ref, etag, version, mtime, attributes, Set.copyOf(lost));
       done = true;
       return info;
     } catch (RuntimeException e) {

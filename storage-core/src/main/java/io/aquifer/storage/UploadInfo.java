@@ -1,6 +1,7 @@
 package io.aquifer.storage;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * A multipart upload in progress.
@@ -8,5 +9,21 @@ import java.time.Instant;
  * @param key the key it will complete to
  * @param uploadId its id
  * @param initiated when it was created
+ * @param contentType the content type the object will get
+ * @param userMetadata the user metadata the object will get
+ * @param attributes the system attributes given at creation
  */
-public record UploadInfo(String key, String uploadId, Instant initiated) {}
+public record UploadInfo(
+    String key,
+    String uploadId,
+    Instant initiated,
+    String contentType,
+    Map<String, String> userMetadata,
+    Map<String, String> attributes) {
+
+  /** Copies the maps. */
+  public UploadInfo {
+    userMetadata = Map.copyOf(userMetadata);
+    attributes = Map.copyOf(attributes);
+  }
+}

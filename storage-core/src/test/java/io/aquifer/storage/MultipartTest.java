@@ -185,4 +185,53 @@ class MultipartTest {
     assertEquals(StatusCode.NO_SUCH_UPLOAD, status(() -> store.abortUpload("mpu", "gone", up)));
     store.deleteBucket("mpu");
   }
+
+  @Test
+  void partAttributesReachCompleteAndTheObject() {
+    String up = store.createUpload("mpu", "sums", PutOptions.DEFAULT);
+    byte[] p1 = TestStores.random(11, 6000);
+    byte[] p2 = TestStores.random(12, 10);
+    String e1;
+    try (ObjectWriter w = store.newPartWriter("mpu", "sums", up, 1)) {
+      w.write(p1, 0, p1.length);
+      e1 = w.commit(Map.of("crc", "one"), null).etag();
+    }
+    String e2;
+    try (ObjectWriter w = store.newPartWriter("mpu", "sums", up, 2)) {
+      w.write(p2, 0, p2.length);
+      e2 = w.commit(Map.of("crc", "two"), null).etag();
+    }
+    assertEquals(
+        List.of("one", "two"),
+        store.listParts("mpu", "sums", up).stream().map(p -> p.attributes().get("crc")).toList());
+    List<CompletedPart> parts = List.of(new CompletedPart(1, e1), new CompletedPart(2, e2));
+    // a failing attribute function changes nothing
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            store.completeUpload(
+                "mpu",
+                "sums",
+                up,
+                parts,
+                WriteCondition.none(),
+                chosen -> {
+                  throw new IllegalStateException("checksum mismatch");
+                }));
+    assertEquals(StatusCode.NO_SUCH_KEY, status(() -> store.head("mpu", "sums")));
+    ObjectInfo info =
+        store.completeUpload(
+            "mpu",
+            "sums",
+            up,
+            parts,
+            WriteCondition.none(),
+            chosen ->
+                Map.of(
+                    "all",
+                    String.join(
+                        ",", chosen.stream().map(p -> p.attributes().get("crc")).toList())));
+    assertEquals("one,two", info.attributes().get("all"));
+    assertEquals("one,two", store.head("mpu", "sums").attributes().get("all"));
+  }
 }

@@ -273,4 +273,51 @@ class ObjectStoreTest {
     assertEquals(StatusCode.STORE_CLOSED, status(() -> store.head("data", "x")));
     store = ObjectStores.open(config);
   }
+
+  @Test
+  void commitChecksTheExpectedMd5AndAddsAttributes() throws Exception {
+    byte[] data = TestStores.random(5, 70_000);
+    byte[] md5 = java.security.MessageDigest.getInstance("MD5").digest(data);
+    byte[] wrong = md5.clone();
+    wrong[0] ^= 1;
+    try (ObjectWriter w = store.newWriter("data", "digest", PutOptions.DEFAULT)) {
+      w.write(data, 0, data.length);
+      StorageException e =
+          assertThrows(StorageException.class, () -> w.commit(Map.of("x", "1"), wrong));
+      assertEquals(StatusCode.BAD_DIGEST, e.status());
+    }
+    assertEquals(
+        StatusCode.NO_SUCH_KEY,
+        assertThrows(StorageException.class, () -> store.head("data", "digest")).status());
+    try (ObjectWriter w =
+        store.newWriter("data", "digest", PutOptions.DEFAULT.withAttributes(Map.of("x", "0")))) {
+      w.write(data, 0, data.length);
+      ObjectInfo info = w.commit(Map.of("x", "1", "y", "2"), md5);
+      assertEquals(Map.of("x", "1", "y", "2"), info.attributes());
+    }
+    assertEquals(Map.of("x", "1", "y", "2"), store.head("data", "digest").attributes());
+  }
+
+  @Test
+  void updateAttributesKeepsDataAndEtag() throws Exception {
+    byte[] data = TestStores.random(6, 3000);
+    ObjectInfo put =
+        store.put("data", "tagged", data, PutOptions.DEFAULT.withAttributes(Map.of("a", "1")));
+    ObjectInfo up =
+        store.updateAttributes("data", "tagged", Map.of("t", "v"), java.util.Set.of("a"));
+    assertEquals(Map.of("t", "v"), up.attributes());
+    ObjectInfo head = store.head("data", "tagged");
+    assertEquals(Map.of("t", "v"), head.attributes());
+    assertEquals(put.etag(), head.etag());
+    assertEquals(put.version(), head.version());
+    try (ObjectReader r = store.get("data", "tagged")) {
+      assertArrayEquals(data, r.asInputStream().readAllBytes());
+    }
+    assertEquals(
+        StatusCode.NO_SUCH_KEY,
+        assertThrows(
+                StorageException.class,
+                () -> store.updateAttributes("data", "nope", Map.of(), java.util.Set.of()))
+            .status());
+  }
 }
