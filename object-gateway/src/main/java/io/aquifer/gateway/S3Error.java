@@ -26,6 +26,7 @@ public enum S3Error {
   INVALID_DIGEST("InvalidDigest", 400, "The Content-MD5 or checksum you specified is not valid."),
   INVALID_PART("InvalidPart", 400, "One or more of the specified parts could not be found."),
   INVALID_PART_ORDER("InvalidPartOrder", 400, "The list of parts was not in ascending order."),
+  INVALID_PART_NUMBER("InvalidPartNumber", 416, "The requested partnumber is not satisfiable."),
   INVALID_RANGE("InvalidRange", 416, "The requested range is not satisfiable."),
   INVALID_REQUEST("InvalidRequest", 400, "Invalid request."),
   INVALID_TAG("InvalidTag", 400, "The tag provided was not a valid tag."),

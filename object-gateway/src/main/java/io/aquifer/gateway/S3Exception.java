@@ -4,7 +4,7 @@ package io.aquifer.gateway;
  * A request failed with an S3 error. Thrown on cold paths only (bad input, failed checks); the
  * gateway turns it into the XML error response.
  */
-public final class S3Exception extends RuntimeException {
+public class S3Exception extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final S3Error error;

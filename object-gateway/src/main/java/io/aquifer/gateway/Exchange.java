@@ -1,0 +1,383 @@
+package io.aquifer.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One HTTP request and its response, seen from the thread that handles it. The event loop feeds
+ * body pieces in ({@link #offer}); the handler thread takes them with {@link #nextBodyChunk()},
+ * which asks the socket for more only when few bytes are queued, so a slow consumer slows the
+ * client instead of filling memory. Responses go out through {@link #send} or the streaming trio
+ * {@link #sendHead}, {@link #sendContent}, {@link #sendEnd}, which wait while the channel is not
+ * writable.
+ */
+final class Exchange {
+  /** Queued body bytes above which no more reads are requested. */
+  private static final int HIGH_WATER = 1 << 20;
+
+  static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+  final Channel channel;
+  final HttpRequest request;
+  final String requestId;
+  final long startNanos = System.nanoTime();
+  private final long idleNanos;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+  private int queuedBytes;
+  private boolean bodyEnded;
+  private boolean inputClosed;
+  private boolean continueSent;
+  private boolean bodyTaken;
+
+  private boolean responseStarted;
+  private boolean responseEnded;
+  private boolean closeAfter;
+  private long bodyBytes;
+
+  Exchange(Channel channel, HttpRequest request, String requestId, long idleNanos) {
+    this.channel = channel;
+    this.request = request;
+    this.requestId = requestId;
+    this.idleNanos = idleNanos;
+    if (!HttpUtil.isKeepAlive(request)) {
+      closeAfter = true;
+    }
+  }
+
+  HttpMethod method() {
+    return request.method();
+  }
+
+  HttpHeaders headers() {
+    return request.headers();
+  }
+
+  // ---- body, event-loop side
+
+  /** Adds a body piece (consumed: the exchange releases it). Called on the event loop. */
+  void offer(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    ByteBuf b = content.content();
+    lock.lock();
+    try {
+      if (inputClosed) {
+        content.release();
+        return;
+      }
+      if (b.isReadable()) {
+        queue.add(b);
+        queuedBytes += b.readableBytes();
+      } else {
+        content.release();
+      }
+      if (last) {
+        bodyEnded = true;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The connection closed or failed: wakes the handler thread. Called on the event loop. */
+  void inputClosed() {
+    lock.lock();
+    try {
+      inputClosed = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the event loop should read more for this exchange. */
+  boolean wantsMore() {
+    lock.lock();
+    try {
+      return !bodyEnded && !inputClosed && queuedBytes < HIGH_WATER;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the whole request body has arrived (so the connection can carry another request). */
+  boolean bodyComplete() {
+    lock.lock();
+    try {
+      return bodyEnded;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- body, handler side
+
+  /** Sends {@code 100 Continue} if the client asked for it and nothing was sent yet. */
+  void continueIfExpected() {
+    if (!continueSent && HttpUtil.is100ContinueExpected(request) && !responseStarted) {
+      continueSent = true;
+      channel.writeAndFlush(
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+  }
+
+  /**
+   * The next raw body piece, owned by the caller (release it), or null at the end of the body.
+   *
+   * @throws S3Exception INCOMPLETE_BODY when the connection closed early, REQUEST_TIMEOUT when the
+   *     client stalled for the idle timeout
+   */
+  ByteBuf nextBodyChunk() {
+    continueIfExpected();
+    bodyTaken = true;
+    lock.lock();
+    try {
+      long deadline = System.nanoTime() + idleNanos;
+      while (queue.isEmpty()) {
+        if (bodyEnded) {
+          return null;
+        }
+        if (inputClosed) {
+          throw new S3Exception(
+              S3Error.INCOMPLETE_BODY,
+              "the connection closed after " + bodyBytes + " bytes of the request body");
+        }
+        channel.read();
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          closeAfter = true;
+          throw new S3Exception(S3Error.REQUEST_TIMEOUT);
+        }
+        try {
+          changed.awaitNanos(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new S3Exception(S3Error.INTERNAL_ERROR, "interrupted");
+        }
+      }
+      ByteBuf b = queue.poll();
+      queuedBytes -= b.readableBytes();
+      bodyBytes += b.readableBytes();
+      if (!bodyEnded && queuedBytes < HIGH_WATER / 2) {
+        channel.read();
+      }
+      return b;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Reads the whole body into one buffer, failing with {@code tooLarge} past {@code limit}. */
+  ByteBuf readSmallBody(int limit, S3Error tooLarge) {
+    ByteBuf all = channel.alloc().heapBuffer();
+    try {
+      for (ByteBuf b = nextBodyChunk(); b != null; b = nextBodyChunk()) {
+        try {
+          if (all.readableBytes() + b.readableBytes() > limit) {
+            throw new S3Exception(tooLarge, "the request body is larger than " + limit + " bytes");
+          }
+          all.writeBytes(b);
+        } finally {
+          b.release();
+        }
+      }
+      return all;
+    } catch (RuntimeException e) {
+      all.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Prepares the connection for the response when the body was not (fully) read: a client that sent
+   * {@code Expect: 100-continue} without getting it sends no body, and any other unread body is
+   * either drained (when small) or the connection is closed after the response.
+   */
+  void settleUnreadBody() {
+    if (bodyComplete()) {
+      return;
+    }
+    if (HttpUtil.is100ContinueExpected(request) && !continueSent) {
+      closeAfter = true;
+      return;
+    }
+    long declared = HttpUtil.getContentLength(request, -1L);
+    if (declared >= 0 && declared - bodyBytes <= (4 << 20)) {
+      try {
+        for (ByteBuf b = nextBodyChunk(); b != null; b = nextBodyChunk()) {
+          b.release();
+        }
+        return;
+      } catch (S3Exception e) {
+        // fall through and close
+      }
+    }
+    closeAfter = true;
+  }
+
+  /** Releases queued pieces. Called once the exchange is over. */
+  void releaseBody() {
+    lock.lock();
+    try {
+      inputClosed = true;
+      for (ByteBuf b; (b = queue.poll()) != null; ) {
+        b.release();
+      }
+      queuedBytes = 0;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean bodyTaken() {
+    return bodyTaken;
+  }
+
+  // ---- response
+
+  boolean responseStarted() {
+    return responseStarted;
+  }
+
+  boolean responseEnded() {
+    return responseEnded;
+  }
+
+  boolean closeAfter() {
+    return closeAfter;
+  }
+
+  void closeAfterResponse() {
+    closeAfter = true;
+  }
+
+  private void common(HttpHeaders h) {
+    h.set("x-amz-request-id", requestId);
+    h.set("x-amz-id-2", requestId);
+    h.set(HttpHeaderNames.SERVER, "Aquifer");
+    h.set(HttpHeaderNames.DATE, HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    if (closeAfter) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+  }
+
+  /**
+   * Sends a whole response. {@code body} is consumed. For HEAD requests the body is dropped but
+   * {@code Content-Length} keeps the value the caller set, or the body's length.
+   */
+  void send(HttpResponseStatus status, HttpHeaders headers, ByteBuf body) {
+    if (responseStarted) {
+      body.release();
+      throw new IllegalStateException("response already started");
+    }
+    responseStarted = true;
+    responseEnded = true;
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, head ? Unpooled.EMPTY_BUFFER : body);
+    if (headers != null) {
+      r.headers().set(headers);
+    }
+    if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    }
+    if (head) {
+      body.release();
+    }
+    common(r.headers());
+    awaitWritable();
+    channel.writeAndFlush(r);
+  }
+
+  /** Starts a streamed response whose headers must carry {@code Content-Length}. */
+  void sendHead(HttpResponseStatus status, HttpHeaders headers) {
+    if (responseStarted) {
+      throw new IllegalStateException("response already started");
+    }
+    responseStarted = true;
+    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    r.headers().set(headers);
+    common(r.headers());
+    channel.writeAndFlush(r);
+  }
+
+  /** Sends body bytes of a streamed response (consumed), waiting while the channel is full. */
+  void sendContent(ByteBuf b) {
+    awaitWritable();
+    channel.writeAndFlush(new DefaultHttpContent(b));
+  }
+
+  /** Ends a streamed response. */
+  void sendEnd() {
+    responseEnded = true;
+    channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+  }
+
+  /** Wakes a handler waiting for writability. Called on the event loop. */
+  void writabilityChanged() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void awaitWritable() {
+    if (channel.isWritable()) {
+      return;
+    }
+    lock.lock();
+    try {
+      long deadline = System.nanoTime() + idleNanos;
+      while (!channel.isWritable()) {
+        if (!channel.isActive()) {
+          throw new S3Exception(S3Error.INCOMPLETE_BODY, "the client closed the connection");
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          closeAfter = true;
+          channel.close();
+          throw new S3Exception(S3Error.REQUEST_TIMEOUT, "the client stopped reading");
+        }
+        try {
+          changed.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new S3Exception(S3Error.INTERNAL_ERROR, "interrupted");
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+}

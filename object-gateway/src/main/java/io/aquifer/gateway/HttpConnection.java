@@ -1,0 +1,228 @@
+package io.aquifer.gateway;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The per-connection state machine on the event loop: one request at a time, each handled on its
+ * own virtual thread. Auto-read is off; the connection reads when it waits for a request or when
+ * the current request's body queue has room.
+ */
+final class HttpConnection extends ChannelInboundHandlerAdapter {
+  private final S3Gateway gateway;
+  private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+  private Exchange current;
+  private boolean currentBodyDone;
+  private ScheduledFuture<?> headerDeadline;
+
+  HttpConnection(S3Gateway gateway) {
+    this.gateway = gateway;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    armHeaderDeadline(ctx);
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (current != null && currentBodyDone) {
+      backlog.add(msg); // a pipelined request: handled when the current one ends
+      return;
+    }
+    dispatch(ctx, msg);
+  }
+
+  private void dispatch(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest req) {
+      cancelHeaderDeadline();
+      if (req.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        rejectMalformed(ctx, req.decoderResult().cause());
+        return;
+      }
+      current = new Exchange(ctx.channel(), req, gateway.nextRequestId(), gateway.idleNanos());
+      currentBodyDone = false;
+      if (msg instanceof HttpContent c) {
+        offer(c);
+      }
+      gateway.handle(current, this::finished);
+    } else if (msg instanceof HttpContent c) {
+      if (current == null) {
+        c.release(); // the rest of a body nobody wants (the exchange already ended)
+        return;
+      }
+      if (c.decoderResult().isFailure()) {
+        c.release();
+        current.inputClosed();
+        ctx.close();
+        return;
+      }
+      offer(c);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void offer(HttpContent c) {
+    if (c instanceof LastHttpContent) {
+      currentBodyDone = true;
+    }
+    current.offer(c);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (current == null) {
+      ctx.read();
+    } else if (current.wantsMore()) {
+      ctx.read();
+    }
+  }
+
+  /** Called on the handler thread when the exchange's response has been written. */
+  private void finished(Exchange ex) {
+    ex.channel
+        .eventLoop()
+        .execute(
+            () -> {
+              ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
+              if (ctx == null) {
+                ex.releaseBody();
+                return;
+              }
+              boolean reusable = !ex.closeAfter() && ex.bodyComplete() && ex.responseEnded();
+              ex.releaseBody();
+              current = null;
+              if (!reusable) {
+                releaseBacklog();
+                ctx.close();
+                return;
+              }
+              armHeaderDeadline(ctx);
+              while (!backlog.isEmpty() && current == null) {
+                dispatch(ctx, backlog.poll());
+              }
+              while (!backlog.isEmpty() && !currentBodyDone) {
+                dispatch(ctx, backlog.poll());
+              }
+              if (current == null || current.wantsMore()) {
+                ctx.read();
+              }
+            });
+  }
+
+  private void releaseBacklog() {
+    for (Object o; (o = backlog.poll()) != null; ) {
+      ReferenceCountUtil.release(o);
+    }
+  }
+
+  private void rejectMalformed(ChannelHandlerContext ctx, Throwable cause) {
+    S3Error error =
+        cause instanceof TooLongFrameException
+            ? S3Error.REQUEST_HEADER_SECTION_TOO_LARGE
+            : S3Error.INVALID_REQUEST;
+    String message =
+        cause instanceof TooLongFrameException
+            ? "the request line or header section is too large"
+            : "malformed HTTP request: " + cause.getMessage();
+    gateway.countMalformed(error);
+    byte[] xml = ErrorResponses.xml(error, message, "", gateway.nextRequestId());
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(error.status()),
+            Unpooled.wrappedBuffer(xml));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/xml");
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, xml.length);
+    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(r).addListener(f -> ctx.close());
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.writabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      if (current == null) {
+        ctx.close(); // idle keep-alive connection
+      }
+      // a request in progress enforces its own deadlines on body reads and response writes
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelHeaderDeadline();
+    if (current != null) {
+      current.inputClosed();
+      current.writabilityChanged();
+    }
+    releaseBacklog();
+    gateway.connectionClosed();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (current != null) {
+      current.inputClosed();
+    }
+    if (!(cause instanceof java.io.IOException)) {
+      gateway.log(
+          System.Logger.Level.WARNING,
+          "connection " + ctx.channel().remoteAddress() + " failed: " + cause);
+    }
+    ctx.close();
+  }
+
+  private void armHeaderDeadline(ChannelHandlerContext ctx) {
+    cancelHeaderDeadline();
+    // While waiting for a request, the whole header section must arrive within the header timeout
+    // of the connection becoming ready for it; the idle timeout closes quiet connections earlier.
+    long nanos = gateway.headerNanos() + gateway.idleNanos();
+    headerDeadline =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (current == null) {
+                    ctx.close();
+                  }
+                },
+                nanos,
+                TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelHeaderDeadline() {
+    if (headerDeadline != null) {
+      headerDeadline.cancel(false);
+      headerDeadline = null;
+    }
+  }
+}

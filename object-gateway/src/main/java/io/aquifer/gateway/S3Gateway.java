@@ -1,0 +1,236 @@
+package io.aquifer.gateway;
+
+import io.aquifer.gateway.auth.CredentialStore;
+import io.aquifer.gateway.auth.SigV4Verifier;
+import io.aquifer.storage.ObjectStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The S3 gateway: an HTTP/1.1 server on Netty (epoll where available) that serves the S3 API over
+ * an {@link ObjectStore}. Each request runs on its own virtual thread, so storage calls may block;
+ * socket I/O stays on the event loops.
+ */
+public final class S3Gateway implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(S3Gateway.class.getName());
+
+  private final GatewayConfig config;
+  private final S3Handler handler;
+  private final EventLoopGroup group;
+  private final Channel serverChannel;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong requestCounter = new AtomicLong();
+  private final String idPrefix;
+  private final Map<String, LongAdder> malformed = new ConcurrentHashMap<>();
+  private volatile boolean closing;
+
+  private S3Gateway(
+      GatewayConfig config, ObjectStore store, CredentialStore credentials, Clock clock)
+      throws InterruptedException {
+    this.config = config;
+    this.idPrefix = String.format("%08X", ThreadLocalRandom.current().nextInt());
+    SigV4Verifier verifier = new SigV4Verifier(credentials, config.region(), clock);
+    this.handler = new S3Handler(store, verifier, config, clock);
+    SslContext ssl = sslContext(config);
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    this.group = new MultiThreadIoEventLoopGroup(0, io);
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(group)
+            .channel(channelType)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (closing || connections.incrementAndGet() > config.maxConnections()) {
+                      if (!closing) {
+                        connections.decrementAndGet();
+                      }
+                      ch.close();
+                      return;
+                    }
+                    ChannelPipeline p = ch.pipeline();
+                    if (ssl != null) {
+                      p.addLast(ssl.newHandler(ch.alloc()));
+                    }
+                    p.addLast(
+                        new IdleStateHandler(
+                            0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                    p.addLast(new HttpServerCodec(8192, config.maxHeaderBytes(), 1 << 20));
+                    p.addLast(new HttpConnection(S3Gateway.this));
+                  }
+                });
+    try {
+      this.serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "S3 gateway listening on {0} ({1}, {2})",
+        serverChannel.localAddress(),
+        ssl == null ? "http" : "https",
+        epoll ? "epoll" : "nio");
+  }
+
+  /**
+   * Starts a gateway.
+   *
+   * @throws IllegalStateException when the address cannot be bound or TLS files cannot be read
+   */
+  public static S3Gateway start(
+      GatewayConfig config, ObjectStore store, CredentialStore credentials, Clock clock) {
+    try {
+      return new S3Gateway(config, store, credentials, clock);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while binding the S3 gateway", e);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot start the S3 gateway on " + config.host() + ":" + config.port() + ": " + e, e);
+    }
+  }
+
+  private static SslContext sslContext(GatewayConfig config) {
+    if (config.tlsCertificate() == null) {
+      return null;
+    }
+    try {
+      return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile())
+          .build();
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new IllegalStateException("cannot load TLS certificate or key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The bound address (with the chosen port when the config asked for port 0). */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** Requests being handled now. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Malformed requests rejected before reaching an operation, by S3 error code. */
+  public Map<String, Long> malformedCounts() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    malformed.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  /** Requests answered with an error, by S3 error code. */
+  public Map<String, Long> errorCounts() {
+    return handler.errorCounts();
+  }
+
+  /**
+   * Stops accepting connections, waits up to the drain timeout for requests in flight, then closes
+   * every connection. Does not close the store.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    serverChannel.close().syncUninterruptibly();
+    long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+    synchronized (inFlight) {
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          inFlight.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  // ---- for HttpConnection
+
+  String nextRequestId() {
+    return idPrefix + String.format("%08X", requestCounter.incrementAndGet());
+  }
+
+  long idleNanos() {
+    return config.idleTimeout().toNanos();
+  }
+
+  long headerNanos() {
+    return config.headerTimeout().toNanos();
+  }
+
+  void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  void countMalformed(S3Error e) {
+    malformed.computeIfAbsent(e.code(), k -> new LongAdder()).increment();
+  }
+
+  void log(System.Logger.Level level, String message) {
+    LOG.log(level, message);
+  }
+
+  /** Runs the exchange on a virtual thread; {@code done} runs when its response is written. */
+  void handle(Exchange ex, Consumer<Exchange> done) {
+    inFlight.incrementAndGet();
+    Thread.ofVirtual()
+        .name("s3-" + ex.requestId)
+        .start(
+            () -> {
+              try {
+                handler.handle(ex);
+              } finally {
+                done.accept(ex);
+                if (inFlight.decrementAndGet() == 0) {
+                  synchronized (inFlight) {
+                    inFlight.notifyAll();
+                  }
+                }
+              }
+            });
+  }
+}

@@ -1,0 +1,378 @@
+package io.aquifer.gateway;
+
+import io.aquifer.gateway.auth.SigV4Verifier;
+import io.aquifer.gateway.xml.XmlWriter;
+import io.aquifer.storage.BucketInfo;
+import io.aquifer.storage.ObjectStore;
+import io.aquifer.storage.StorageException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Routes an authenticated request to its S3 operation and turns every failure into the S3 XML
+ * error. Runs on the request's virtual thread.
+ */
+final class S3Handler {
+  private static final System.Logger LOG = System.getLogger(S3Handler.class.getName());
+
+  /** Sub-resources S3 defines that this gateway does not implement: they answer NotImplemented. */
+  static final Set<String> UNSUPPORTED =
+      Set.of(
+          "acl",
+          "policy",
+          "policyStatus",
+          "cors",
+          "lifecycle",
+          "versioning",
+          "versions",
+          "website",
+          "logging",
+          "notification",
+          "replication",
+          "encryption",
+          "requestPayment",
+          "accelerate",
+          "analytics",
+          "inventory",
+          "metrics",
+          "intelligent-tiering",
+          "object-lock",
+          "ownershipControls",
+          "publicAccessBlock",
+          "retention",
+          "legal-hold",
+          "torrent",
+          "restore",
+          "select",
+          "attributes",
+          "session",
+          "renameObject",
+          "metadataTable");
+
+  static final DateTimeFormatter ISO =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  final ObjectStore store;
+  final SigV4Verifier verifier;
+  final GatewayConfig config;
+  final Clock clock;
+  private final ObjectOps objects;
+  private final MultipartOps multipart;
+  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+  S3Handler(ObjectStore store, SigV4Verifier verifier, GatewayConfig config, Clock clock) {
+    this.store = store;
+    this.verifier = verifier;
+    this.config = config;
+    this.clock = clock;
+    this.objects = new ObjectOps(this);
+    this.multipart = new MultipartOps(this);
+  }
+
+  Map<String, Long> errorCounts() {
+    Map<String, Long> out = new TreeMap<>();
+    errors.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  void handle(Exchange ex) {
+    Request req = null;
+    try {
+      req = Request.parse(ex, config.virtualHostDomains());
+      req.principal = verifier.verify(ex.method().name(), req.rawPath, req.rawQuery, ex.headers());
+      if (req.principal.anonymous()) {
+        throw new S3Exception(S3Error.ACCESS_DENIED, "anonymous access is not allowed");
+      }
+      route(req);
+    } catch (S3Exception e) {
+      fail(ex, req, e);
+    } catch (StorageException e) {
+      fail(ex, req, ErrorResponses.of(e));
+    } catch (RuntimeException | Error e) {
+      LOG.log(System.Logger.Level.ERROR, "request " + ex.requestId + " failed", e);
+      fail(ex, req, new S3Exception(S3Error.INTERNAL_ERROR, S3Error.INTERNAL_ERROR.message(), e));
+    }
+  }
+
+  private void fail(Exchange ex, Request req, S3Exception e) {
+    errors.computeIfAbsent(e.error().code(), k -> new LongAdder()).increment();
+    if (e.error().status() >= 500) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "request " + ex.requestId + ": " + e.error().code() + ": " + e.getMessage(),
+          e.getCause());
+    }
+    if (ex.responseStarted()) {
+      ex.closeAfterResponse(); // mid-body: the only honest signal left is closing the connection
+      ex.channel.close();
+      return;
+    }
+    ex.settleUnreadBody();
+    if (!ex.channel.isActive()) {
+      return;
+    }
+    byte[] xml =
+        ErrorResponses.xml(
+            e.error(),
+            e.getMessage(),
+            req == null ? ex.request.uri() : req.resource(),
+            ex.requestId);
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set("content-type", "application/xml");
+    if (e.error() == S3Error.INVALID_RANGE && e instanceof RangeException r) {
+      h.set("content-range", "bytes */" + r.size);
+    }
+    ex.send(HttpResponseStatus.valueOf(e.error().status()), h, Unpooled.wrappedBuffer(xml));
+  }
+
+  /** InvalidRange with the object size, for the Content-Range of the 416 response. */
+  static final class RangeException extends S3Exception {
+    private static final long serialVersionUID = 1L;
+    final long size;
+
+    RangeException(long size) {
+      super(S3Error.INVALID_RANGE, "The requested range is not satisfiable");
+      this.size = size;
+    }
+  }
+
+  private void route(Request req) {
+    for (String p : req.query.keySet()) {
+      if (UNSUPPORTED.contains(p)) {
+        throw new S3Exception(
+            S3Error.NOT_IMPLEMENTED, "the '" + p + "' sub-resource is not implemented");
+      }
+    }
+    HttpMethod m = req.method;
+    if (req.bucket == null) {
+      if (m.equals(HttpMethod.GET)) {
+        listBuckets(req);
+        return;
+      }
+      throw methodNotAllowed(req);
+    }
+    if (req.key == null) {
+      routeBucket(req, m);
+    } else {
+      if (req.key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          > ObjectStore.MAX_KEY_BYTES) {
+        throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long");
+      }
+      routeObject(req, m);
+    }
+  }
+
+  private void routeBucket(Request req, HttpMethod m) {
+    if (m.equals(HttpMethod.GET)) {
+      if (req.has("location")) {
+        location(req);
+      } else if (req.has("uploads")) {
+        multipart.listUploads(req);
+      } else if (req.has("tagging")) {
+        throw new S3Exception(S3Error.NOT_IMPLEMENTED, "bucket tagging is not implemented");
+      } else {
+        Listing.list(this, req);
+      }
+    } else if (m.equals(HttpMethod.HEAD)) {
+      requireBucket(req.bucket);
+      sendEmpty(req, HttpResponseStatus.OK, regionHeader());
+    } else if (m.equals(HttpMethod.PUT)) {
+      if (!req.query.isEmpty() && !onlyIgnorable(req)) {
+        throw new S3Exception(
+            S3Error.NOT_IMPLEMENTED, "this bucket sub-resource is not implemented");
+      }
+      createBucket(req);
+    } else if (m.equals(HttpMethod.DELETE)) {
+      if (!req.query.isEmpty() && !onlyIgnorable(req)) {
+        throw new S3Exception(
+            S3Error.NOT_IMPLEMENTED, "this bucket sub-resource is not implemented");
+      }
+      store.deleteBucket(req.bucket);
+      sendEmpty(req, HttpResponseStatus.NO_CONTENT, null);
+    } else if (m.equals(HttpMethod.POST) && req.has("delete")) {
+      objects.deleteObjects(req);
+    } else {
+      throw methodNotAllowed(req);
+    }
+  }
+
+  private static boolean onlyIgnorable(Request req) {
+    for (String k : req.query.keySet()) {
+      if (!k.equals("x-id")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void routeObject(Request req, HttpMethod m) {
+    boolean upload = req.has("uploadId");
+    if (m.equals(HttpMethod.GET)) {
+      if (upload) {
+        multipart.listParts(req);
+      } else if (req.has("tagging")) {
+        objects.getTagging(req);
+      } else {
+        objects.get(req);
+      }
+    } else if (m.equals(HttpMethod.HEAD)) {
+      objects.get(req);
+    } else if (m.equals(HttpMethod.PUT)) {
+      if (upload || req.has("partNumber")) {
+        multipart.uploadPart(req);
+      } else if (req.has("tagging")) {
+        objects.putTagging(req);
+      } else if (req.header("x-amz-copy-source") != null) {
+        objects.copy(req);
+      } else {
+        objects.put(req);
+      }
+    } else if (m.equals(HttpMethod.DELETE)) {
+      if (upload) {
+        multipart.abort(req);
+      } else if (req.has("tagging")) {
+        objects.deleteTagging(req);
+      } else {
+        requireBucket(req.bucket);
+        store.delete(req.bucket, req.key);
+        sendEmpty(req, HttpResponseStatus.NO_CONTENT, null);
+      }
+    } else if (m.equals(HttpMethod.POST)) {
+      if (req.has("uploads")) {
+        multipart.create(req);
+      } else if (upload) {
+        multipart.complete(req);
+      } else {
+        throw methodNotAllowed(req);
+      }
+    } else {
+      throw methodNotAllowed(req);
+    }
+  }
+
+  static S3Exception methodNotAllowed(Request req) {
+    return new S3Exception(
+        S3Error.METHOD_NOT_ALLOWED,
+        "The specified method " + req.method + " is not allowed against this resource.");
+  }
+
+  BucketInfo requireBucket(String bucket) {
+    return store
+        .headBucket(bucket)
+        .orElseThrow(
+            () ->
+                new S3Exception(
+                    S3Error.NO_SUCH_BUCKET, "The specified bucket does not exist: " + bucket));
+  }
+
+  private HttpHeaders regionHeader() {
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set("x-amz-bucket-region", config.region());
+    return h;
+  }
+
+  // ---- bucket operations
+
+  private void listBuckets(Request req) {
+    XmlWriter x = XmlWriter.document("ListAllMyBucketsResult");
+    owner(x, req);
+    x.start("Buckets");
+    for (BucketInfo b : store.listBuckets()) {
+      x.start("Bucket")
+          .element("Name", b.name())
+          .element("CreationDate", ISO.format(b.created()))
+          .element("BucketRegion", config.region())
+          .end();
+    }
+    x.end();
+    sendXml(req, HttpResponseStatus.OK, x, null);
+  }
+
+  void owner(XmlWriter x, Request req) {
+    person(x, "Owner", req);
+  }
+
+  /** An Owner or Initiator element naming the request's principal. */
+  void person(XmlWriter x, String element, Request req) {
+    x.start(element)
+        .element("ID", req.principal.accessKey())
+        .element("DisplayName", req.principal.accessKey())
+        .end();
+  }
+
+  private void createBucket(Request req) {
+    ByteBuf body = req.ex.readSmallBody(1 << 20, S3Error.MALFORMED_XML);
+    try {
+      byte[] bytes = new byte[body.readableBytes()];
+      body.readBytes(bytes);
+      String location = io.aquifer.gateway.xml.XmlRequests.createBucketLocation(bytes);
+      if (location != null
+          && !location.isEmpty()
+          && !location.equals(config.region())
+          && !(location.equals("US") && config.region().equals("us-east-1"))) {
+        throw new S3Exception(
+            S3Error
+                .INVALID_ARGUMENT, // S3 says InvalidLocationConstraint; clients only show the text
+            "The specified location-constraint '"
+                + location
+                + "' is not valid; this endpoint serves region "
+                + config.region());
+      }
+    } finally {
+      body.release();
+    }
+    store.createBucket(req.bucket);
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set("location", "/" + req.bucket);
+    sendEmpty(req, HttpResponseStatus.OK, h);
+  }
+
+  private void location(Request req) {
+    requireBucket(req.bucket);
+    // us-east-1 is reported as an empty constraint, as S3 does
+    String region = config.region().equals("us-east-1") ? "" : config.region();
+    byte[] doc =
+        ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint"
+                + " xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                + region
+                + "</LocationConstraint>")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    HttpHeaders h = new DefaultHttpHeaders();
+    h.set("content-type", "application/xml");
+    req.ex.send(HttpResponseStatus.OK, h, Unpooled.wrappedBuffer(doc));
+  }
+
+  // ---- responses
+
+  void sendXml(Request req, HttpResponseStatus status, XmlWriter x, HttpHeaders extra) {
+    HttpHeaders h = extra == null ? new DefaultHttpHeaders() : extra;
+    h.set("content-type", "application/xml");
+    req.ex.send(status, h, Unpooled.wrappedBuffer(x.toBytes()));
+  }
+
+  void sendEmpty(Request req, HttpResponseStatus status, HttpHeaders extra) {
+    HttpHeaders h = extra == null ? new DefaultHttpHeaders() : extra;
+    req.ex.send(status, h, Unpooled.EMPTY_BUFFER);
+  }
+
+  static String quote(String etag) {
+    return "\"" + etag + "\"";
+  }
+
+  static String httpDate(Instant t) {
+    return Exchange.HTTP_DATE.format(t.atZone(ZoneOffset.UTC));
+  }
+}
