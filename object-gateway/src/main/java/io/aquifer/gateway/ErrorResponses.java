@@ -1,8 +1,8 @@
 package io.aquifer.gateway;
 
+import io.aquifer.gateway.xml.XmlWriter;
 import io.aquifer.storage.StatusCode;
 import io.aquifer.storage.StorageException;
-import java.nio.charset.StandardCharsets;
 
 /** The one table from storage-core failures to S3 errors, and the S3 XML error body. */
 final class ErrorResponses {
@@ -40,35 +40,13 @@ final class ErrorResponses {
     return new S3Exception(error, message, e);
   }
 
-  /** The XML body of an error response. */
+  /** The XML body of an error response (S3 writes it without a namespace). */
   static byte[] xml(S3Error error, String message, String resource, String requestId) {
-    StringBuilder b = new StringBuilder(256);
-    b.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>")
-        .append(error.code())
-        .append("</Code><Message>");
-    escape(b, message == null ? error.message() : message);
-    b.append("</Message><Resource>");
-    escape(b, resource);
-    b.append("</Resource><RequestId>").append(requestId).append("</RequestId></Error>");
-    return b.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void escape(StringBuilder b, String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '<' -> b.append("&lt;");
-        case '>' -> b.append("&gt;");
-        case '&' -> b.append("&amp;");
-        case '"' -> b.append("&quot;");
-        default -> {
-          if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            b.append('?');
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
+    return XmlWriter.document("Error", null)
+        .element("Code", error.code())
+        .element("Message", message == null ? error.message() : message)
+        .element("Resource", resource)
+        .element("RequestId", requestId)
+        .toBytes();
   }
 }

@@ -117,10 +117,8 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
                 return;
               }
               armHeaderDeadline(ctx);
-              while (!backlog.isEmpty() && current == null) {
-                dispatch(ctx, backlog.poll());
-              }
-              while (!backlog.isEmpty() && !currentBodyDone) {
+              // replay pipelined input up to the end of the next request's body
+              while (!backlog.isEmpty() && (current == null || !currentBodyDone)) {
                 dispatch(ctx, backlog.poll());
               }
               if (current == null || current.wantsMore()) {

@@ -145,13 +145,18 @@ final class MultipartOps {
     ObjectInfo part;
     try (ObjectWriter w = store.newPartWriter(req.bucket, req.key, uploadId, partNumber);
         ObjectReader r = store.get(src.bucket(), src.key(), start, length)) {
-      ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
-      while (r.read(buf.clear()) >= 0) {
-        buf.flip();
-        if (sum != null) {
-          sum.update(buf.duplicate());
+      io.netty.buffer.ByteBuf pooled = req.ex.channel.alloc().directBuffer(256 * 1024);
+      try {
+        ByteBuffer buf = pooled.nioBuffer(0, pooled.capacity());
+        while (r.read(buf.clear()) >= 0) {
+          buf.flip();
+          if (sum != null) {
+            sum.update(buf.duplicate());
+          }
+          w.write(buf);
         }
-        w.write(buf);
+      } finally {
+        pooled.release();
       }
       Map<String, String> attrs = new HashMap<>();
       String b64 = null;
@@ -207,10 +212,7 @@ final class MultipartOps {
     List<XmlRequests.CompletedPartXml> listed = XmlRequests.completeMultipartUpload(body);
     ChecksumAlgorithm alg = uploadAlgorithm(up);
     String type = up.attributes().get(Attrs.UPLOAD_CHECKSUM_TYPE);
-    String wantFull = null;
-    if (alg != null) {
-      wantFull = req.header(alg.headerName());
-    }
+    String wantFull = alg == null ? null : req.header(alg.headerName());
     String typeHeader = req.header(Attrs.CHECKSUM_TYPE);
     if (typeHeader != null && type != null && !typeHeader.trim().equalsIgnoreCase(type)) {
       throw new S3Exception(
@@ -227,8 +229,6 @@ final class MultipartOps {
       previous = p.partNumber();
       parts.add(new CompletedPart(p.partNumber(), ObjectOps.unquote(p.etag())));
     }
-    String finalType = type;
-    String wantFullObject = wantFull;
     ObjectInfo info =
         store.completeUpload(
             req.bucket,
@@ -236,7 +236,7 @@ final class MultipartOps {
             uploadId,
             parts,
             ObjectOps.writeCondition(req),
-            chosen -> finalAttributes(chosen, listed, alg, finalType, wantFullObject));
+            chosen -> finalAttributes(chosen, listed, alg, type, wantFull));
     XmlWriter x =
         XmlWriter.document("CompleteMultipartUploadResult")
             .element("Location", "/" + req.bucket + "/" + req.key)

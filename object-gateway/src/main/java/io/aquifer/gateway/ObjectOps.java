@@ -245,27 +245,25 @@ final class ObjectOps {
 
   private void stream(
       Request req, ObjectReader r, HttpResponseStatus status, HttpHeaders hd, long length) {
-    {
-      req.ex.sendHead(status, hd);
-      long left = length;
-      while (left > 0) {
-        ByteBuf buf = req.ex.channel.alloc().directBuffer((int) Math.min(READ_CHUNK, left));
-        try {
-          ByteBuffer dst = buf.nioBuffer(0, buf.capacity());
-          int n = r.read(dst);
-          if (n < 0) {
-            throw new StorageException(StatusCode.INTERNAL, "object ended early");
-          }
-          buf.writerIndex(n);
-          left -= n;
-        } catch (RuntimeException e) {
-          buf.release();
-          throw e;
+    req.ex.sendHead(status, hd);
+    long left = length;
+    while (left > 0) {
+      ByteBuf buf = req.ex.channel.alloc().directBuffer((int) Math.min(READ_CHUNK, left));
+      try {
+        ByteBuffer dst = buf.nioBuffer(0, buf.capacity());
+        int n = r.read(dst);
+        if (n < 0) {
+          throw new StorageException(StatusCode.INTERNAL, "object ended early");
         }
-        req.ex.sendContent(buf);
+        buf.writerIndex(n);
+        left -= n;
+      } catch (RuntimeException e) {
+        buf.release();
+        throw e;
       }
-      req.ex.sendEnd();
+      req.ex.sendContent(buf);
     }
+    req.ex.sendEnd();
   }
 
   /** Headers describing a stored object, with response-* overrides applied. */

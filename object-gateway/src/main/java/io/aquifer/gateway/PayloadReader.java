@@ -38,7 +38,9 @@ final class PayloadReader {
   private final boolean trailerChecksum;
   private final Checksum checksum;
   private final long expectedLength;
+  private final Set<String> declaredTrailers;
   private long length;
+  private String computed;
   private Map<String, String> trailers = Map.of();
 
   /**
@@ -120,8 +122,6 @@ final class PayloadReader {
     this.expectedLength = expectedLength(req, mode);
     this.declaredTrailers = declared;
   }
-
-  private final Set<String> declaredTrailers;
 
   private static Set<String> declaredTrailers(String header) {
     Set<String> out = new LinkedHashSet<>();
@@ -251,8 +251,6 @@ final class PayloadReader {
       this.computed = got;
     }
   }
-
-  private String computed;
 
   /** Bytes of payload read. */
   long length() {

@@ -5,7 +5,6 @@ import io.aquifer.gateway.xml.XmlWriter;
 import io.aquifer.storage.BucketInfo;
 import io.aquifer.storage.ObjectStore;
 import io.aquifer.storage.StorageException;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -314,25 +313,18 @@ final class S3Handler {
   }
 
   private void createBucket(Request req) {
-    ByteBuf body = req.ex.readSmallBody(1 << 20, S3Error.MALFORMED_XML);
-    try {
-      byte[] bytes = new byte[body.readableBytes()];
-      body.readBytes(bytes);
-      String location = io.aquifer.gateway.xml.XmlRequests.createBucketLocation(bytes);
-      if (location != null
-          && !location.isEmpty()
-          && !location.equals(config.region())
-          && !(location.equals("US") && config.region().equals("us-east-1"))) {
-        throw new S3Exception(
-            S3Error
-                .INVALID_ARGUMENT, // S3 says InvalidLocationConstraint; clients only show the text
-            "The specified location-constraint '"
-                + location
-                + "' is not valid; this endpoint serves region "
-                + config.region());
-      }
-    } finally {
-      body.release();
+    String location =
+        io.aquifer.gateway.xml.XmlRequests.createBucketLocation(ObjectOps.readBody(req, 1 << 20));
+    if (location != null
+        && !location.isEmpty()
+        && !location.equals(config.region())
+        && !(location.equals("US") && config.region().equals("us-east-1"))) {
+      throw new S3Exception(
+          S3Error.INVALID_ARGUMENT, // S3 says InvalidLocationConstraint; clients only show the text
+          "The specified location-constraint '"
+              + location
+              + "' is not valid; this endpoint serves region "
+              + config.region());
     }
     store.createBucket(req.bucket);
     HttpHeaders h = new DefaultHttpHeaders();
