@@ -23,6 +23,7 @@ final class ErrorResponses {
       case INVALID_ARGUMENT -> S3Error.INVALID_ARGUMENT;
       case ENTITY_TOO_LARGE -> S3Error.ENTITY_TOO_LARGE;
       case BAD_DIGEST -> S3Error.BAD_DIGEST;
+      case QUOTA_EXCEEDED -> S3Error.QUOTA_EXCEEDED;
       case NO_SUCH_UPLOAD -> S3Error.NO_SUCH_UPLOAD;
       case INVALID_PART -> S3Error.INVALID_PART;
       case INVALID_PART_ORDER -> S3Error.INVALID_PART_ORDER;

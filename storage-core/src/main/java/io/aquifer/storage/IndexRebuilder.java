@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 /**
  * Restores the index from the drives: bucket markers, shard headers and trailers, and multipart
  * manifests. The newest complete version of each key wins; incomplete and superseded data is
- * deleted.
+ * deleted. Each bucket's usage is recomputed from the objects restored; bucket owners and quotas
+ * live only in the index, so restored buckets have owner {@code ""} and no quota.
  */
 final class IndexRebuilder {
   private static final System.Logger LOG = System.getLogger(IndexRebuilder.class.getName());
@@ -162,6 +163,13 @@ final class IndexRebuilder {
     for (Candidate c : winners.values()) {
       bucketCreated.putIfAbsent(c.bucket(), c.meta().mtimeMillis());
     }
+    // Usage is recomputed from what is restored; owners and quotas are not on the drives.
+    Map<String, long[]> usage = new HashMap<>();
+    for (Candidate c : winners.values()) {
+      long[] u = usage.computeIfAbsent(c.bucket(), x -> new long[2]);
+      u[0]++;
+      u[1] += c.meta().size();
+    }
     Map<String, Long> bucketIds = new HashMap<>();
     long nextId = 1;
     try (KvBatch b = kv.newBatch()) {
@@ -170,7 +178,10 @@ final class IndexRebuilder {
         b.put(
             core.buckets,
             e.getKey().getBytes(StandardCharsets.UTF_8),
-            ByteBuffer.allocate(16).putLong(nextId).putLong(e.getValue()).array());
+            MetaFormat.encodeBucket(
+                new LocalObjectStore.BucketRec(nextId, e.getValue(), "", BucketQuota.NONE, false)));
+        long[] u = usage.getOrDefault(e.getKey(), new long[2]);
+        UsageLedger.reset(core, nextId, u[0], u[1], b);
         nextId++;
       }
       b.put(

@@ -35,6 +35,7 @@ final class LocalObjectStore implements ObjectStore {
   private final KvStore kv;
   private final Multipart multipart;
   private final Maintenance maintenance;
+  private final UsageLedger usage;
   private final ReentrantLock[] keyLocks = new ReentrantLock[1024];
   private final Map<String, ReentrantReadWriteLock> bucketLocks = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> pins = new ConcurrentHashMap<>();
@@ -48,16 +49,25 @@ final class LocalObjectStore implements ObjectStore {
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }
+    this.usage = new UsageLedger(core);
     this.multipart = new Multipart(core, this);
     this.maintenance = new Maintenance(core, this);
+    migrateBucketRecords();
     maintenance.recover();
     maintenance.start();
   }
 
   // ---- locks and records
 
-  /** A bucket's record: its id in object keys and when it was created. */
-  record BucketRec(long id, long created) {}
+  /**
+   * A bucket's record: its id in object keys, when it was created, its owner and quota. {@code
+   * legacy} marks a record in the first format (no owner, quota or usage records).
+   */
+  record BucketRec(long id, long created, String owner, BucketQuota quota, boolean legacy) {
+    BucketInfo info(String name) {
+      return new BucketInfo(name, Instant.ofEpochMilli(created), owner, quota);
+    }
+  }
 
   ReentrantLock keyLock(String bucket, String key) {
     return keyLocks[Math.floorMod(bucket.hashCode() * 31 + key.hashCode(), keyLocks.length)];
@@ -74,8 +84,44 @@ final class LocalObjectStore implements ObjectStore {
     if (v == null) {
       throw new StorageException(StatusCode.NO_SUCH_BUCKET, "no such bucket: " + name);
     }
-    ByteBuffer b = ByteBuffer.wrap(v);
-    return new BucketRec(b.getLong(), b.getLong());
+    return MetaFormat.decodeBucket(v);
+  }
+
+  /**
+   * Brings bucket records of the first format (written before owners, quotas and usage existed) to
+   * the current one, with owner {@code ""}, no quota and usage counted once from the index. Runs
+   * while the store opens, before any writer.
+   */
+  private void migrateBucketRecords() {
+    List<byte[]> names = new ArrayList<>();
+    try (KvCursor c = kv.scan(core.buckets, null, null)) {
+      for (; c.valid(); c.next()) {
+        if (MetaFormat.decodeBucket(c.value()).legacy()) {
+          names.add(c.key());
+        }
+      }
+    }
+    for (byte[] name : names) {
+      BucketRec old = MetaFormat.decodeBucket(kv.get(core.buckets, name));
+      long objects = 0;
+      long bytes = 0;
+      try (KvCursor c = kv.scanPrefix(core.objects, Names.bucketPrefix(old.id()))) {
+        for (; c.valid(); c.next()) {
+          objects++;
+          bytes += MetaFormat.decodeObject(c.value()).size();
+        }
+      }
+      try (KvBatch b = kv.newBatch()) {
+        b.put(
+            core.buckets,
+            name,
+            MetaFormat.encodeBucket(
+                new BucketRec(old.id(), old.created(), "", BucketQuota.NONE, false)));
+        UsageLedger.reset(core, old.id(), objects, bytes, b);
+        kv.commit(b);
+      }
+      usage.forget(old.id());
+    }
   }
 
   void ensureOpen() {
@@ -87,9 +133,12 @@ final class LocalObjectStore implements ObjectStore {
   // ---- buckets
 
   @Override
-  public BucketInfo createBucket(String name) {
+  public BucketInfo createBucket(String name, String owner) {
     ensureOpen();
     Names.checkBucket(name);
+    if (owner == null) {
+      throw new StorageException(StatusCode.INVALID_ARGUMENT, "bucket owner must not be null");
+    }
     var lock = bucketLock(name).writeLock();
     lock.lock();
     try {
@@ -118,14 +167,16 @@ final class LocalObjectStore implements ObjectStore {
         byte[] idKey = "next-bucket-id".getBytes(StandardCharsets.UTF_8);
         byte[] cur = kv.get(core.system, idKey);
         long id = cur == null ? 1 : ByteBuffer.wrap(cur).getLong();
+        BucketRec rec = new BucketRec(id, created, owner, BucketQuota.NONE, false);
         try (KvBatch b = kv.newBatch()) {
           b.put(core.system, idKey, ByteBuffer.allocate(8).putLong(id + 1).array());
-          b.put(
-              core.buckets, nameKey, ByteBuffer.allocate(16).putLong(id).putLong(created).array());
+          b.put(core.buckets, nameKey, MetaFormat.encodeBucket(rec));
+          UsageLedger.reset(core, id, 0, 0, b);
           kv.commit(b);
         }
+        usage.forget(id);
+        return rec.info(name);
       }
-      return new BucketInfo(name, Instant.ofEpochMilli(created));
     } finally {
       lock.unlock();
     }
@@ -149,7 +200,12 @@ final class LocalObjectStore implements ObjectStore {
               StatusCode.BUCKET_NOT_EMPTY, "bucket has multipart uploads in progress: " + name);
         }
       }
-      kv.delete(core.buckets, name.getBytes(StandardCharsets.UTF_8));
+      try (KvBatch b = kv.newBatch()) {
+        b.delete(core.buckets, name.getBytes(StandardCharsets.UTF_8));
+        usage.deleteRecords(rec.id(), b);
+        kv.commit(b);
+      }
+      usage.forget(rec.id());
       for (Drive d : core.drives.all()) {
         if (d.online()) {
           try {
@@ -167,8 +223,7 @@ final class LocalObjectStore implements ObjectStore {
   @Override
   public Optional<BucketInfo> headBucket(String name) {
     try {
-      BucketRec r = bucket(name);
-      return Optional.of(new BucketInfo(name, Instant.ofEpochMilli(r.created())));
+      return Optional.of(bucket(name).info(name));
     } catch (StorageException e) {
       if (e.status() == StatusCode.NO_SUCH_BUCKET || e.status() == StatusCode.INVALID_BUCKET_NAME) {
         return Optional.empty();
@@ -183,13 +238,48 @@ final class LocalObjectStore implements ObjectStore {
     List<BucketInfo> out = new ArrayList<>();
     try (KvCursor c = kv.scan(core.buckets, null, null)) {
       for (; c.valid(); c.next()) {
-        long created = ByteBuffer.wrap(c.value()).getLong(8);
         out.add(
-            new BucketInfo(
-                new String(c.key(), StandardCharsets.UTF_8), Instant.ofEpochMilli(created)));
+            MetaFormat.decodeBucket(c.value()).info(new String(c.key(), StandardCharsets.UTF_8)));
       }
     }
     return out;
+  }
+
+  @Override
+  public BucketInfo setQuota(String bucket, BucketQuota quota) {
+    if (quota == null) {
+      throw new StorageException(StatusCode.INVALID_ARGUMENT, "quota must not be null");
+    }
+    bucket(bucket);
+    var bl = bucketLock(bucket).readLock(); // excludes deleteBucket
+    bl.lock();
+    try {
+      BucketRec cur = bucket(bucket);
+      BucketRec rec = new BucketRec(cur.id(), cur.created(), cur.owner(), quota, false);
+      kv.put(core.buckets, bucket.getBytes(StandardCharsets.UTF_8), MetaFormat.encodeBucket(rec));
+      return rec.info(bucket);
+    } finally {
+      bl.unlock();
+    }
+  }
+
+  @Override
+  public BucketUsage usage(String bucket) {
+    return usage.usage(bucket(bucket).id());
+  }
+
+  /**
+   * Fails early when writing {@code size} bytes ({@code -1}: not known yet) to the key would exceed
+   * the bucket's quota now, before any data is written. The check at commit decides.
+   */
+  void precheckQuota(String bucket, BucketRec rec, byte[] keyBytes, long size) {
+    if (rec.quota().unlimited()) {
+      return;
+    }
+    byte[] oldBytes = kv.get(core.objects, Names.objectKey(rec.id(), keyBytes));
+    long oldSize = oldBytes == null ? 0 : MetaFormat.decodeObject(oldBytes).size();
+    usage.precheck(
+        bucket, rec.id(), rec.quota(), oldBytes == null ? 1 : 0, size < 0 ? 0 : size - oldSize);
   }
 
   // ---- objects
@@ -199,6 +289,7 @@ final class LocalObjectStore implements ObjectStore {
     BucketRec rec = bucket(bucket);
     byte[] keyBytes = Names.key(key);
     Names.checkUserMetadata(options);
+    precheckQuota(bucket, rec, keyBytes, -1);
     DataRef layout = core.newLayout(bucket, key, null);
     return new StripeWriter(
         core,
@@ -283,6 +374,8 @@ final class LocalObjectStore implements ObjectStore {
     byte[] oldBytes = kv.get(core.objects, okey);
     ObjectMeta old = oldBytes == null ? null : MetaFormat.decodeObject(oldBytes);
     check(condition, old, bucket, key);
+    long dObjects = old == null ? 1 : 0;
+    long dBytes = meta.size() - (old == null ? 0 : old.size());
     try (KvBatch b = kv.newBatch()) {
       b.put(core.objects, okey, MetaFormat.encodeObject(meta));
       for (byte[] id : pendingIds) {
@@ -294,7 +387,7 @@ final class LocalObjectStore implements ObjectStore {
       if (extra != null) {
         extra.accept(b);
       }
-      kv.commit(b);
+      usage.commit(bucket, bucketId, cur.quota(), dObjects, dBytes, b);
     }
     return old;
   }
@@ -440,6 +533,8 @@ final class LocalObjectStore implements ObjectStore {
     BucketRec rec = bucket(bucket);
     byte[] keyBytes = Names.key(key);
     ObjectMeta old;
+    var bl = bucketLock(bucket).readLock();
+    bl.lock();
     ReentrantLock kl = keyLock(bucket, key);
     kl.lock();
     try {
@@ -452,10 +547,11 @@ final class LocalObjectStore implements ObjectStore {
       try (KvBatch b = kv.newBatch()) {
         b.delete(core.objects, okey);
         b.put(core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, reclaimId(old)), oldBytes);
-        kv.commit(b);
+        usage.commit(bucket, rec.id(), rec.quota(), -1, -old.size(), b);
       }
     } finally {
       kl.unlock();
+      bl.unlock();
     }
     reclaim(old);
   }
@@ -465,6 +561,7 @@ final class LocalObjectStore implements ObjectStore {
       String srcBucket, String srcKey, String dstBucket, String dstKey, PutOptions options) {
     try (ObjectReader r = get(srcBucket, srcKey)) {
       ObjectInfo src = r.info();
+      precheckQuota(dstBucket, bucket(dstBucket), Names.key(dstKey), src.size());
       PutOptions o =
           options != null
               ? options

@@ -18,7 +18,78 @@ import java.util.Map;
 final class MetaFormat {
   private static final int OBJECT_FORMAT = 1;
 
+  /**
+   * Bucket records: the first layout (id, creation time: exactly 16 bytes, no format byte) is read
+   * as owner {@code ""} and no quota; the current one starts with this format byte and is never 16
+   * bytes long.
+   */
+  private static final int BUCKET_FORMAT = 2;
+
+  private static final int LEGACY_BUCKET_LENGTH = 16;
+
+  private static final int USAGE_FORMAT = 1;
+
   private MetaFormat() {}
+
+  static byte[] encodeBucket(LocalObjectStore.BucketRec r) {
+    return write(
+        out -> {
+          out.writeByte(BUCKET_FORMAT);
+          out.writeLong(r.id());
+          out.writeLong(r.created());
+          writeString(out, r.owner());
+          out.writeLong(r.quota().maxBytes());
+          out.writeLong(r.quota().maxObjects());
+        });
+  }
+
+  static LocalObjectStore.BucketRec decodeBucket(byte[] b) {
+    return read(
+        b,
+        in -> {
+          if (b.length == LEGACY_BUCKET_LENGTH) {
+            return new LocalObjectStore.BucketRec(
+                in.readLong(), in.readLong(), "", BucketQuota.NONE, true);
+          }
+          int f = in.readUnsignedByte();
+          if (f != BUCKET_FORMAT) {
+            throw new IOException("unknown bucket record format " + f);
+          }
+          long id = in.readLong();
+          long created = in.readLong();
+          String owner = readString(in);
+          long maxBytes = in.readLong();
+          long maxObjects = in.readLong();
+          if (maxBytes < 0 || maxObjects < 0) {
+            throw new IOException("negative quota in bucket record");
+          }
+          return new LocalObjectStore.BucketRec(
+              id, created, owner, new BucketQuota(maxBytes, maxObjects), false);
+        });
+  }
+
+  /** A bucket's usage record (one of its slots): objects and bytes, either may be negative. */
+  static byte[] encodeUsage(long objects, long bytes) {
+    return write(
+        out -> {
+          out.writeByte(USAGE_FORMAT);
+          out.writeLong(objects);
+          out.writeLong(bytes);
+        });
+  }
+
+  /** Decodes a usage record as {objects, bytes}. */
+  static long[] decodeUsage(byte[] b) {
+    return read(
+        b,
+        in -> {
+          int f = in.readUnsignedByte();
+          if (f != USAGE_FORMAT) {
+            throw new IOException("unknown usage record format " + f);
+          }
+          return new long[] {in.readLong(), in.readLong()};
+        });
+  }
 
   static byte[] encodeObject(ObjectMeta m) {
     return write(

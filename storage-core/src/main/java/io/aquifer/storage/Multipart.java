@@ -25,6 +25,14 @@ import java.util.function.Function;
  * key to an object whose segments are the parts, without copying bytes.
  */
 final class Multipart {
+  /** Failures of the index switch raised by its checks, before anything was committed. */
+  private static final java.util.Set<StatusCode> REJECTED_BEFORE_COMMIT =
+      java.util.EnumSet.of(
+          StatusCode.QUOTA_EXCEEDED,
+          StatusCode.PRECONDITION_FAILED,
+          StatusCode.NO_SUCH_KEY,
+          StatusCode.NO_SUCH_BUCKET);
+
   private final StoreCore core;
   private final LocalObjectStore store;
 
@@ -317,30 +325,38 @@ final class Multipart {
               withFinal(up.at(), finalAttributes.apply(List.copyOf(chosen))),
               manifestId,
               segments);
+      store.precheckQuota(bucket, rec, keyBytes, size);
       writeManifest(bucket, key, meta);
-      old =
-          store.switchKeyLocked(
-              bucket,
-              rec.id(),
-              key,
-              keyBytes,
-              meta,
-              cond,
-              List.of(manifestId),
-              b -> {
-                b.delete(core.uploads, Names.uploadKey(rec.id(), keyBytes, uploadId));
-                for (byte[] pk : partKeys) {
-                  b.delete(core.parts, pk);
-                }
-                for (DataRef u : unused) {
-                  b.put(
-                      core.garbage,
-                      StoreCore.garbageKey(StoreCore.RECLAIM, u.id()),
-                      MetaFormat.encodeObject(StoreCore.garbageOf(u, null)));
-                }
-              });
-    } catch (RuntimeException e) {
-      throw e;
+      try {
+        old =
+            store.switchKeyLocked(
+                bucket,
+                rec.id(),
+                key,
+                keyBytes,
+                meta,
+                cond,
+                List.of(manifestId),
+                b -> {
+                  b.delete(core.uploads, Names.uploadKey(rec.id(), keyBytes, uploadId));
+                  for (byte[] pk : partKeys) {
+                    b.delete(core.parts, pk);
+                  }
+                  for (DataRef u : unused) {
+                    b.put(
+                        core.garbage,
+                        StoreCore.garbageKey(StoreCore.RECLAIM, u.id()),
+                        MetaFormat.encodeObject(StoreCore.garbageOf(u, null)));
+                  }
+                });
+      } catch (StorageException e) {
+        if (REJECTED_BEFORE_COMMIT.contains(e.status())) {
+          // the upload stays as it was; only the manifest written for it goes
+          core.deleteManifest(manifestId);
+          core.kv.delete(core.garbage, StoreCore.garbageKey(StoreCore.PENDING, manifestId));
+        }
+        throw e;
+      }
     } finally {
       kl.unlock();
       bl.unlock();

@@ -93,6 +93,11 @@ final class Names {
     return ByteBuffer.allocate(8).putLong(bucketId).array();
   }
 
+  /** Usage record key: bucket id, slot. */
+  static byte[] usageKey(long bucketId, int slot) {
+    return ByteBuffer.allocate(9).putLong(bucketId).put((byte) slot).array();
+  }
+
   static byte[] objectKey(long bucketId, byte[] key) {
     return ByteBuffer.allocate(8 + key.length).putLong(bucketId).put(key).array();
   }

@@ -29,12 +29,35 @@ public interface ObjectStore extends AutoCloseable {
   // ---- buckets
 
   /**
-   * Creates a bucket.
+   * Creates a bucket owned by {@code owner}, with no quota.
    *
+   * @param owner the creating user's name, {@code ""} when unknown
    * @throws StorageException {@link StatusCode#BUCKET_ALREADY_EXISTS}, {@link
-   *     StatusCode#INVALID_BUCKET_NAME}
+   *     StatusCode#INVALID_BUCKET_NAME}, {@link StatusCode#INVALID_ARGUMENT} (owner null)
    */
-  BucketInfo createBucket(String name);
+  BucketInfo createBucket(String name, String owner);
+
+  /** Creates a bucket with no known owner ({@code ""}). */
+  default BucketInfo createBucket(String name) {
+    return createBucket(name, "");
+  }
+
+  /**
+   * Sets (replaces) a bucket's quota, durably. A quota below the current usage is allowed: it only
+   * blocks further growth.
+   *
+   * @return the bucket with its new quota
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}
+   */
+  BucketInfo setQuota(String bucket, BucketQuota quota);
+
+  /**
+   * The bucket's committed objects and the sum of their sizes, exact at every commit (kept in the
+   * commit's own index batch), without scanning.
+   *
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}
+   */
+  BucketUsage usage(String bucket);
 
   /**
    * Deletes an empty bucket.
@@ -53,8 +76,9 @@ public interface ObjectStore extends AutoCloseable {
   // ---- objects
 
   /**
-   * Starts writing an object. The bucket must exist; conditions in {@code options} are checked when
-   * the writer commits.
+   * Starts writing an object. The bucket must exist; conditions in {@code options} and the bucket's
+   * quota are checked when the writer commits ({@link StatusCode#QUOTA_EXCEEDED} leaves the key as
+   * it was and discards the written data).
    */
   ObjectWriter newWriter(String bucket, String key, PutOptions options);
 
@@ -104,7 +128,8 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * Copies an object's bytes to another key (possibly the same one). With {@code options} null the
-   * source's content type and metadata are kept; otherwise {@code options} replaces them.
+   * source's content type and metadata are kept; otherwise {@code options} replaces them. The
+   * destination bucket's quota is checked as for a put.
    */
   ObjectInfo copy(
       String srcBucket, String srcKey, String dstBucket, String dstKey, PutOptions options);
@@ -154,7 +179,9 @@ public interface ObjectStore extends AutoCloseable {
    *
    * @throws StorageException {@link StatusCode#INVALID_PART}, {@link
    *     StatusCode#INVALID_PART_ORDER}, {@link StatusCode#ENTITY_TOO_SMALL}, {@link
-   *     StatusCode#NO_SUCH_UPLOAD}, {@link StatusCode#PRECONDITION_FAILED}
+   *     StatusCode#NO_SUCH_UPLOAD}, {@link StatusCode#PRECONDITION_FAILED}, {@link
+   *     StatusCode#QUOTA_EXCEEDED} (the upload stays in place, to abort or to retry after the quota
+   *     was raised)
    */
   default ObjectInfo completeUpload(
       String bucket,

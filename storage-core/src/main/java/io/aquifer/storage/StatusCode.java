@@ -29,6 +29,8 @@ public enum StatusCode {
   ENTITY_TOO_LARGE(1107),
   /** The content's MD5 differs from the one the writer was told to expect. */
   BAD_DIGEST(1108),
+  /** A write would exceed the bucket's quota (bytes or objects). */
+  QUOTA_EXCEEDED(1109),
   /** The multipart upload does not exist (or was completed or aborted). */
   NO_SUCH_UPLOAD(1201),
   /** A part listed in complete was not uploaded, or its ETag differs. */

@@ -29,8 +29,10 @@ final class StoreCore {
   static final String T_GARBAGE = "garbage";
   static final String T_HEAL = "heal";
   static final String T_SYSTEM = "system";
+  static final String T_USAGE = "usage";
   static final java.util.List<String> TABLES =
-      java.util.List.of(T_BUCKETS, T_OBJECTS, T_UPLOADS, T_PARTS, T_GARBAGE, T_HEAL, T_SYSTEM);
+      java.util.List.of(
+          T_BUCKETS, T_OBJECTS, T_UPLOADS, T_PARTS, T_GARBAGE, T_HEAL, T_SYSTEM, T_USAGE);
 
   /** Garbage key prefix: data being written, removed by the commit. */
   static final byte PENDING = 'P';
@@ -47,6 +49,7 @@ final class StoreCore {
   final KvTable garbage;
   final KvTable heal;
   final KvTable system;
+  final KvTable usage;
   final DriveSet drives;
   final StripeBuffers buffers;
   final Counters counters = new Counters();
@@ -67,6 +70,7 @@ final class StoreCore {
     this.garbage = kv.table(T_GARBAGE);
     this.heal = kv.table(T_HEAL);
     this.system = kv.table(T_SYSTEM);
+    this.usage = kv.table(T_USAGE);
     this.drives = drives;
     this.clock = clock;
     this.buffers =
