@@ -1,78 +1,97 @@
 package io.aquifer.deploy;
 
+import io.aquifer.deploy.node.Node;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
- * The {@code aquifer} command. Today it has {@code demo}, which exercises the erasure-coded core on
- * real files; the node ({@code server}) and the admin commands come with the node issue.
+ * The {@code aquifer} command: {@code server} runs a node, {@code admin} talks to a running one,
+ * {@code demo} tours the erasure-coded core, {@code version} prints the version. Exit codes: 0
+ * success, 2 usage error, 1 anything else, with a one-line cause on standard error.
  */
-public final class Main {
-  private Main() {}
+@Command(
+    name = "aquifer",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Aquifer: a tiered storage daemon for AI clusters.",
+    subcommands = {
+      ServerCommand.class,
+      AdminCommand.class,
+      DemoCommand.class,
+      Main.VersionCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** Runs a subcommand and exits with its status: 0 success, 2 usage error, 1 failure. */
+  /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    System.exit(run(args, System.out, System.err, System.getenv()));
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
-      out.println(usage());
-      return args.length == 0 ? 2 : 0;
-    }
-    try {
-      return switch (args[0]) {
-        case "demo" -> Demo.run(parseData(Arrays.copyOfRange(args, 1, args.length)), out);
-        case "version" -> {
-          out.println("aquifer " + version());
-          yield 0;
-        }
-        default -> {
-          err.println("aquifer: unknown command '" + args[0] + "'\n" + usage());
-          yield 2;
-        }
-      };
-    } catch (UsageException e) {
-      err.println("aquifer: " + e.getMessage());
-      return 2;
-    } catch (RuntimeException e) {
-      err.println("aquifer: " + e.getMessage());
-      return 1;
-    }
+  /** Runs a subcommand and returns its exit status. */
+  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    CommandLine cl = new CommandLine(new Main(), new Factory(out, env));
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    cl.setExecutionExceptionHandler(
+        (e, line, parsed) -> {
+          err.println("aquifer: " + oneLine(e));
+          return 1;
+        });
+    return cl.execute(args);
   }
 
-  private static Path parseData(String[] args) {
-    Path data = Path.of("aquifer-data");
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--data") && i + 1 < args.length) {
-        data = Path.of(args[++i]);
-      } else {
-        throw new UsageException("unknown option '" + args[i] + "' (demo takes --data DIR)");
+  static String oneLine(Throwable e) {
+    String m = e.getMessage();
+    if (m == null || m.isBlank()) {
+      m = e.getClass().getSimpleName();
+    }
+    return m.replace('\n', ' ');
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
+  }
+
+  /** Gives commands the output stream and environment. */
+  record Factory(PrintStream out, Map<String, String> env) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      if (cls == ServerCommand.class) {
+        return cls.cast(new ServerCommand(out, env));
       }
+      if (cls == AdminCommand.class) {
+        return cls.cast(new AdminCommand(out, env));
+      }
+      if (cls == DemoCommand.class) {
+        return cls.cast(new DemoCommand(out));
+      }
+      return CommandLine.defaultFactory().create(cls);
     }
-    return data;
   }
 
-  static String version() {
-    String v = Main.class.getPackage().getImplementationVersion();
-    return v == null ? "0.1.0-SNAPSHOT" : v;
+  /** The version for {@code --version}. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"aquifer " + Node.version()};
+    }
   }
 
-  private static String usage() {
-    return """
-        usage: aquifer <command> [options]
-          demo [--data DIR]   store, lose two drives, read back, heal: a tour of the core
-                              (data under DIR/demo, default ./aquifer-data/demo)
-          version             print the version""";
-  }
+  /** {@code aquifer version}. */
+  @Command(name = "version", description = "Print the version.", mixinStandardHelpOptions = true)
+  static final class VersionCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** A command-line mistake: exit code 2. */
-  static final class UsageException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UsageException(String message) {
-      super(message);
+    @Override
+    public void run() {
+      spec.commandLine().getOut().println("aquifer " + Node.version());
+      spec.commandLine().getOut().flush();
     }
   }
 }

@@ -1,0 +1,144 @@
+package io.aquifer.deploy.node;
+
+import io.aquifer.storage.BucketInfo;
+import io.aquifer.storage.BucketUsage;
+import io.aquifer.storage.DriveState;
+import io.aquifer.storage.DriveStatus;
+import io.aquifer.storage.ObjectStore;
+import io.aquifer.storage.StoreStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The node's Micrometer registry, rendered as Prometheus text on the admin port. Storage counters
+ * are read from {@link ObjectStore#stats()} and {@link ObjectStore#drives()} when scraped; bucket
+ * usage gauges are refreshed on each scrape.
+ */
+final class NodeMetrics implements AutoCloseable {
+  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private MultiGauge bucketBytes;
+  private MultiGauge bucketObjects;
+  private ObjectStore store;
+
+  NodeMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    Gauge.builder(
+            "aquifer.buffer.pool.used.direct.bytes",
+            PooledByteBufAllocator.DEFAULT,
+            a -> a.metric().usedDirectMemory())
+        .description("direct memory held by the pooled buffer allocator")
+        .register(registry);
+    Gauge.builder(
+            "aquifer.buffer.pool.used.heap.bytes",
+            PooledByteBufAllocator.DEFAULT,
+            a -> a.metric().usedHeapMemory())
+        .description("heap memory held by the pooled buffer allocator")
+        .register(registry);
+  }
+
+  /** Registers the object store's meters. */
+  void bindStore(ObjectStore s) {
+    this.store = s;
+    counter("aquifer.ec.encoded.bytes", "data bytes erasure-encoded", st -> st.bytesEncoded());
+    counter("aquifer.ec.decoded.bytes", "bytes rebuilt by reconstruction", st -> st.bytesDecoded());
+    counter(
+        "aquifer.storage.degraded.reads",
+        "stripes read with a missing or corrupt block",
+        st -> st.degradedReads());
+    counter("aquifer.storage.blocks.rebuilt", "blocks rewritten by heal", st -> st.blocksRebuilt());
+    counter(
+        "aquifer.storage.checksum.failures",
+        "blocks that failed CRC32C verification",
+        st -> st.checksumFailures());
+    counter(
+        "aquifer.storage.scrubbed.objects",
+        "objects verified by the scrubber",
+        st -> st.objectsScrubbed());
+    Gauge.builder("aquifer.storage.heal.queued.objects", s, o -> o.stats().healQueued())
+        .description("objects waiting to be healed")
+        .register(registry);
+    for (DriveStatus d : s.drives()) {
+      Tags t = Tags.of("drive", d.path().toString());
+      int i = d.index();
+      Gauge.builder(
+              "aquifer.drive.online", s, o -> drive(o, i).state() == DriveState.ONLINE ? 1 : 0)
+          .tags(t)
+          .description("1 when the drive serves I/O")
+          .register(registry);
+      FunctionCounter.builder("aquifer.drive.errors", s, o -> drive(o, i).errors())
+          .tags(t)
+          .description("I/O errors of the drive since start")
+          .register(registry);
+      Gauge.builder("aquifer.drive.capacity.bytes", s, o -> drive(o, i).totalBytes())
+          .tags(t)
+          .register(registry);
+      Gauge.builder("aquifer.drive.free.bytes", s, o -> drive(o, i).freeBytes())
+          .tags(t)
+          .register(registry);
+    }
+    bucketBytes =
+        MultiGauge.builder("aquifer.bucket.bytes").description("bytes stored").register(registry);
+    bucketObjects =
+        MultiGauge.builder("aquifer.bucket.objects")
+            .description("objects stored")
+            .register(registry);
+  }
+
+  private void counter(String name, String help, ToDoubleFunction<StoreStats> f) {
+    FunctionCounter.builder(name, store, s -> f.applyAsDouble(s.stats()))
+        .description(help)
+        .register(registry);
+  }
+
+  private static DriveStatus drive(ObjectStore s, int index) {
+    for (DriveStatus d : s.drives()) {
+      if (d.index() == index) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("drive " + index + " vanished");
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  String scrape() {
+    if (store != null) {
+      List<MultiGauge.Row<?>> bytes = new ArrayList<>();
+      List<MultiGauge.Row<?>> objects = new ArrayList<>();
+      for (BucketInfo b : store.listBuckets()) {
+        BucketUsage u = store.usage(b.name());
+        Tags t = Tags.of("bucket", b.name());
+        bytes.add(MultiGauge.Row.of(t, u.bytes()));
+        objects.add(MultiGauge.Row.of(t, u.objects()));
+      }
+      bucketBytes.register(bytes, true);
+      bucketObjects.register(objects, true);
+    }
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}
