@@ -62,9 +62,6 @@ public final class ConfigLoader {
 
   /** Parses YAML text; {@code name} appears in error messages. */
   public static NodeConfig parse(String name, byte[] yaml) {
-    if (new String(yaml, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-      return NodeConfig.defaults();
-    }
     try {
       NodeConfig c = YAML.readValue(yaml, NodeConfig.class);
       return c == null ? NodeConfig.defaults() : c;
@@ -72,7 +69,7 @@ public final class ConfigLoader {
       TreeSet<String> known = new TreeSet<>();
       e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
       throw new ConfigException(
-          where(name, e.getLocation())
+          where(name, lineOf(yaml, e), e.getLocation())
               + "unknown key '"
               + path(e)
               + "' (known here: "
@@ -80,10 +77,13 @@ public final class ConfigLoader {
               + ")",
           e);
     } catch (JsonMappingException e) {
-      throw new ConfigException(where(name, e.getLocation()) + reason(e), e);
+      if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("No content")) {
+        return NodeConfig.defaults(); // empty, or only comments
+      }
+      throw new ConfigException(where(name, lineOf(yaml, e), e.getLocation()) + reason(e), e);
     } catch (JsonProcessingException e) {
       throw new ConfigException(
-          where(name, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage(), e);
+          where(name, -1, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new ConfigException("cannot read config " + name + ": " + e.getMessage(), e);
     }
@@ -100,11 +100,40 @@ public final class ConfigLoader {
     }
   }
 
-  private static String where(String name, JsonLocation loc) {
-    if (loc == null || loc.getLineNr() < 1) {
-      return "config " + name + ": ";
+  private static String where(String name, int line, JsonLocation loc) {
+    if (line < 1) {
+      line = loc == null ? -1 : loc.getLineNr();
     }
-    return "config " + name + " line " + loc.getLineNr() + ": ";
+    return line < 1 ? "config " + name + ": " : "config " + name + " line " + line + ": ";
+  }
+
+  /**
+   * The line of the key a mapping error names, found by following its path through the text (the
+   * YAML parser reports where it stopped reading, often the line after a plain scalar); -1 when
+   * the path cannot be followed.
+   */
+  private static int lineOf(byte[] yaml, JsonMappingException e) {
+    String[] lines = new String(yaml, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
+    int at = 0;
+    int found = -1;
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() == null) {
+        continue;
+      }
+      java.util.regex.Pattern key =
+          java.util.regex.Pattern.compile(
+              "^\\s*(- )?[\"']?" + java.util.regex.Pattern.quote(r.getFieldName()) + "[\"']?\\s*:.*");
+      int i = at;
+      while (i < lines.length && !key.matcher(lines[i]).matches()) {
+        i++;
+      }
+      if (i == lines.length) {
+        return -1;
+      }
+      found = i + 1;
+      at = i + 1;
+    }
+    return found;
   }
 
   private static String path(JsonMappingException e) {
@@ -167,6 +196,8 @@ public final class ConfigLoader {
     m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // a section with only comments under it ("tls:") is empty, not an error
+    m.enable(DeserializationFeature.ACCEPT_EMPTY_STRING_AS_NULL_OBJECT);
     m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     m.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     m.registerModule(units);

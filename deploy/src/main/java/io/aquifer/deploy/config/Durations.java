@@ -42,13 +42,10 @@ public final class Durations {
       return ms + "ms";
     }
     long s = ms / 1000;
-    if (s % 86_400 == 0) {
-      return s / 86_400 + "d";
-    }
     if (s % 3600 == 0) {
       return s / 3600 + "h";
     }
-    if (s % 60 == 0) {
+    if (s % 60 == 0 && s >= 600) {
       return s / 60 + "m";
     }
     return s + "s";

@@ -1,0 +1,301 @@
+package io.aquifer.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.Bucket;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** The packaged node as an operator runs it: a separate process, used over S3 and the admin port. */
+class NodeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> ROOT =
+      Map.of("AQUIFER_ROOT_ACCESS_KEY", "ROOTADMIN", "AQUIFER_ROOT_SECRET_KEY", "rootsecret-123");
+
+  @TempDir Path tmp;
+
+  @Test
+  void firstStartGeneratesCredentialsServesAndRestartsOnTheSameData() throws Exception {
+    Path data = tmp.resolve("data");
+    String ak;
+    String sk;
+    try (NodeProcess node = NodeProcess.start(data, Map.of())) {
+      List<String> out = node.readUntil(l -> l.contains(" s3 cp "));
+      String text = String.join("\n", out);
+      Properties creds = new Properties();
+      try (var in = Files.newBufferedReader(data.resolve("root-credentials"))) {
+        creds.load(in);
+      }
+      ak = creds.getProperty("AQUIFER_ROOT_ACCESS_KEY");
+      sk = creds.getProperty("AQUIFER_ROOT_SECRET_KEY");
+      assertTrue(text.contains(ak) && text.contains(sk), text);
+      assertTrue(text.contains("aws configure set aws_access_key_id " + ak), text);
+      assertTrue(text.contains("aws --endpoint-url " + node.s3), text);
+      assertEquals(
+          "rw-------",
+          PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(data.resolve("root-credentials"))));
+      JsonNode nodeJson = JSON.readTree(data.resolve("node.json").toFile());
+      assertEquals(node.process.pid(), nodeJson.path("pid").asLong());
+      assertNotEquals(0, node.s3.getPort());
+      assertFalse(nodeJson.path("version").asText().isEmpty());
+      // the default layout: 4 drive directories under the data directory
+      for (int i = 0; i < 4; i++) {
+        assertTrue(Files.isDirectory(data.resolve("drives/drive" + i)), "drive" + i);
+      }
+
+      try (S3Client s3 = node.client(ak, sk)) {
+        s3.createBucket(b -> b.bucket("first"));
+        s3.putObject(b -> b.bucket("first").key("hello.txt"), RequestBody.fromString("hello"));
+        assertEquals(
+            "hello", s3.getObjectAsBytes(b -> b.bucket("first").key("hello.txt")).asUtf8String());
+      }
+      assertEquals(200, node.adminGet("/health/live").statusCode());
+      HttpResponse<String> ready = node.adminGet("/health/ready");
+      assertEquals(200, ready.statusCode(), ready.body());
+      String metrics = node.adminGet("/metrics").body();
+      for (String name :
+          List.of(
+              "aquifer_s3_requests_total",
+              "aquifer_s3_request_seconds_bucket",
+              "aquifer_s3_received_bytes_total",
+              "aquifer_ec_encoded_bytes_total",
+              "aquifer_drive_online",
+              "aquifer_bucket_objects{bucket=\"first\"}",
+              "aquifer_buffer_pool_used_direct_bytes",
+              "jvm_memory_used_bytes",
+              "jvm_threads_live_threads")) {
+        assertTrue(metrics.contains(name), "metrics lack " + name);
+      }
+      // the admin API needs the root credentials
+      assertEquals(401, node.adminGet("/admin/v1/info").statusCode());
+
+      // a second node on the same data directory is refused while the first runs
+      NodeProcess.Run second =
+          NodeProcess.cli(
+              tmp, Map.of(), "server", "--data", data.toString(), "--s3-listen", "127.0.0.1:0",
+              "--admin-listen", "127.0.0.1:0");
+      assertEquals(1, second.exitCode(), second.toString());
+      assertTrue(second.stderr().contains("is using the data directory"), second.stderr());
+      assertTrue(second.stderr().contains("pid " + node.process.pid()), second.stderr());
+
+      assertEquals(0, node.stop(), "exit status after SIGTERM");
+      assertFalse(Files.exists(data.resolve("node.json")), "node.json outlives the node");
+    }
+
+    try (NodeProcess node = NodeProcess.start(data, Map.of())) {
+      List<String> out = node.readUntil(l -> l.contains("root user:"));
+      String text = String.join("\n", out);
+      assertFalse(text.contains(sk), "the secret is printed again: " + text);
+      assertTrue(text.contains("from file"), text);
+      try (S3Client s3 = node.client(ak, sk)) {
+        assertEquals(
+            "hello", s3.getObjectAsBytes(b -> b.bucket("first").key("hello.txt")).asUtf8String());
+      }
+      assertEquals(0, node.stop());
+    }
+  }
+
+  @Test
+  void usersOwnTheirBucketsAndQuotasHold() throws Exception {
+    Path data = tmp.resolve("data");
+    try (NodeProcess node = NodeProcess.start(data, ROOT)) {
+      String endpoint = node.admin.toString();
+      NodeProcess.Run add =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "add", "alice");
+      assertEquals(0, add.exitCode(), add.toString());
+      JsonNode alice = add.json();
+      assertEquals("alice", alice.path("name").asText());
+      NodeProcess.Run bobRun =
+          NodeProcess.cli(
+              tmp, Map.of(), "admin", "--data", data.toString(), "user", "add", "bob",
+              "--access-key", "BOBKEY01", "--secret-key", "bobsecret-01");
+      // --data finds the endpoint in node.json; the credentials come from the environment here,
+      // since root's keys are not in the data directory when given by environment
+      assertEquals(1, bobRun.exitCode(), bobRun.toString());
+      assertTrue(bobRun.stderr().contains("no root credentials"), bobRun.stderr());
+      bobRun =
+          NodeProcess.cli(
+              tmp, ROOT, "admin", "--data", data.toString(), "user", "add", "bob",
+              "--access-key", "BOBKEY01", "--secret-key", "bobsecret-01");
+      assertEquals(0, bobRun.exitCode(), bobRun.toString());
+
+      try (S3Client root = node.client("ROOTADMIN", "rootsecret-123");
+          S3Client a = node.client(alice.path("accessKey").asText(), alice.path("secretKey").asText());
+          S3Client b = node.client("BOBKEY01", "bobsecret-01")) {
+        root.createBucket(r -> r.bucket("root-bucket"));
+        a.createBucket(r -> r.bucket("alice-bucket"));
+        a.putObject(r -> r.bucket("alice-bucket").key("x"), RequestBody.fromString("alice's"));
+        assertEquals(
+            List.of("alice-bucket"), a.listBuckets().buckets().stream().map(Bucket::name).toList());
+        assertEquals(List.of(), b.listBuckets().buckets());
+        assertCode(403, "AccessDenied", () -> b.getObject(r -> r.bucket("alice-bucket").key("x")));
+        assertCode(403, "AccessDenied", () -> b.listObjectsV2(r -> r.bucket("alice-bucket")));
+        assertCode(
+            403,
+            "AccessDenied",
+            () -> b.putObject(r -> r.bucket("alice-bucket").key("y"), RequestBody.fromString("no")));
+        assertCode(403, "AccessDenied", () -> b.deleteObject(r -> r.bucket("alice-bucket").key("x")));
+        assertCode(403, "AccessDenied", () -> a.headBucket(r -> r.bucket("root-bucket")));
+        assertCode(409, "BucketAlreadyExists", () -> b.createBucket(r -> r.bucket("alice-bucket")));
+        assertCode(
+            409, "BucketAlreadyOwnedByYou", () -> a.createBucket(r -> r.bucket("alice-bucket")));
+        // root administers the node and sees every bucket
+        assertEquals(
+            "alice's", root.getObjectAsBytes(r -> r.bucket("alice-bucket").key("x")).asUtf8String());
+
+        NodeProcess.Run quota =
+            NodeProcess.cli(
+                tmp, ROOT, "admin", "--admin-endpoint", endpoint, "bucket", "quota", "set",
+                "alice-bucket", "--max-objects", "2", "--max-bytes", "1KiB");
+        assertEquals(0, quota.exitCode(), quota.toString());
+        assertEquals(2, quota.json().path("maxObjects").asLong());
+        assertEquals(1024, quota.json().path("maxBytes").asLong());
+        a.putObject(r -> r.bucket("alice-bucket").key("y"), RequestBody.fromString("second"));
+        assertCode(
+            403,
+            "QuotaExceeded",
+            () -> a.putObject(r -> r.bucket("alice-bucket").key("z"), RequestBody.fromString("3rd")));
+        assertCode(
+            403,
+            "QuotaExceeded",
+            () ->
+                a.putObject(
+                    r -> r.bucket("alice-bucket").key("y"), RequestBody.fromBytes(new byte[2000])));
+        assertCode(404, "NoSuchKey", () -> a.headObject(r -> r.bucket("alice-bucket").key("z")));
+        assertEquals(6, a.headObject(r -> r.bucket("alice-bucket").key("y")).contentLength());
+        NodeProcess.Run get =
+            NodeProcess.cli(
+                tmp, ROOT, "admin", "--admin-endpoint", endpoint, "bucket", "quota", "get",
+                "alice-bucket");
+        assertEquals(2, get.json().path("objects").asLong(), get.toString());
+        assertEquals("alice", get.json().path("owner").asText(), get.toString());
+
+        NodeProcess.Run rotate =
+            NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "rotate", "bob");
+        assertEquals(0, rotate.exitCode(), rotate.toString());
+        assertCode(403, "InvalidAccessKeyId", () -> b.listBuckets());
+      }
+
+      NodeProcess.Run list =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "list");
+      assertEquals(0, list.exitCode(), list.toString());
+      assertFalse(list.stdout().contains("secretKey"), list.stdout());
+      assertEquals(3, list.json().size());
+      NodeProcess.Run info =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "info");
+      assertEquals(0, info.exitCode(), info.toString());
+      assertEquals("2+2", info.json().path("erasure").asText());
+      assertEquals(2, info.json().path("objects").asLong());
+      NodeProcess.Run drives =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "drives");
+      assertEquals(0, drives.exitCode(), drives.toString());
+      assertEquals(4, drives.stdout().lines().filter(l -> l.contains("ONLINE")).count());
+      NodeProcess.Run heal =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "heal", "alice-bucket");
+      assertEquals(0, heal.exitCode(), heal.toString());
+      assertEquals(2, heal.json().path("objectsChecked").asLong());
+      NodeProcess.Run scrub =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "scrub", "status");
+      assertEquals(0, scrub.exitCode(), scrub.toString());
+      NodeProcess.Run wrong =
+          NodeProcess.cli(
+              tmp,
+              Map.of("AQUIFER_ROOT_ACCESS_KEY", "ROOTADMIN", "AQUIFER_ROOT_SECRET_KEY", "wrong-secret"),
+              "admin", "--admin-endpoint", endpoint, "info");
+      assertEquals(1, wrong.exitCode(), wrong.toString());
+      assertTrue(wrong.stderr().contains("SignatureDoesNotMatch"), wrong.stderr());
+      assertEquals(0, node.stop());
+    }
+  }
+
+  @Test
+  void rebuildIndexRestoresObjectsOfAStoppedNode() throws Exception {
+    Path data = tmp.resolve("data");
+    try (NodeProcess node = NodeProcess.start(data, ROOT)) {
+      try (S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+        s3.createBucket(r -> r.bucket("keep"));
+        for (int i = 0; i < 5; i++) {
+          int n = i;
+          s3.putObject(r -> r.bucket("keep").key("k" + n), RequestBody.fromString("v" + n));
+        }
+      }
+      NodeProcess.Run busy =
+          NodeProcess.cli(tmp, ROOT, "admin", "--data", data.toString(), "rebuild-index", "--force");
+      assertEquals(1, busy.exitCode(), busy.toString());
+      assertTrue(busy.stderr().contains("stop it first"), busy.stderr());
+      assertEquals(0, node.stop());
+    }
+    NodeProcess.Run refused =
+        NodeProcess.cli(tmp, ROOT, "admin", "--data", data.toString(), "rebuild-index");
+    assertEquals(1, refused.exitCode(), refused.toString());
+    assertTrue(refused.stderr().contains("--force"), refused.stderr());
+    NodeProcess.Run rebuilt =
+        NodeProcess.cli(tmp, ROOT, "admin", "--data", data.toString(), "rebuild-index", "--force");
+    assertEquals(0, rebuilt.exitCode(), rebuilt.toString());
+    assertTrue(rebuilt.stdout().contains("\"objects\" : 5"), rebuilt.stdout());
+    try (NodeProcess node = NodeProcess.start(data, ROOT);
+        S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+      assertEquals("v3", s3.getObjectAsBytes(r -> r.bucket("keep").key("k3")).asUtf8String());
+      assertEquals(0, node.stop());
+    }
+  }
+
+  @Test
+  void badConfigAndBadFlagsFailWithOneClearLine() throws Exception {
+    Path conf = tmp.resolve("bad.yaml");
+    Files.writeString(conf, "data: " + tmp.resolve("d") + "\ns3:\n  listen: 127.0.0.1:0\n  regoin: x\n");
+    NodeProcess.Run r = NodeProcess.cli(tmp, ROOT, "server", "--config", conf.toString());
+    assertEquals(1, r.exitCode(), r.toString());
+    assertTrue(r.stderr().contains("line 4") && r.stderr().contains("'s3.regoin'"), r.stderr());
+    assertFalse(Files.exists(tmp.resolve("d")), "a bad config must not create the data directory");
+
+    Files.writeString(conf, "storage:\n  engine:\n    block-size: huge\n");
+    r = NodeProcess.cli(tmp, ROOT, "server", "--config", conf.toString());
+    assertEquals(1, r.exitCode(), r.toString());
+    assertTrue(r.stderr().contains("storage.engine.block-size"), r.stderr());
+
+    r = NodeProcess.cli(tmp, ROOT, "server", "--s3-listen", "nowhere");
+    assertEquals(2, r.exitCode(), r.toString());
+    assertTrue(r.stderr().contains("HOST:PORT"), r.stderr());
+    r = NodeProcess.cli(tmp, ROOT, "server", "--no-such-flag");
+    assertEquals(2, r.exitCode(), r.toString());
+    r = NodeProcess.cli(tmp, ROOT, "frobnicate");
+    assertEquals(2, r.exitCode(), r.toString());
+
+    Files.writeString(conf, "auth:\n  root-access-key: CFGKEY\n  root-secret-key: cfg-secret-1\n");
+    r = NodeProcess.cli(tmp, Map.of(), "server", "--config", conf.toString(), "--print-config");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertFalse(r.stdout().contains("cfg-secret-1"), r.stdout());
+    assertTrue(r.stdout().contains("CFGKEY") && r.stdout().contains("listen: 127.0.0.1:9000"));
+
+    r = NodeProcess.cli(tmp, Map.of(), "server", "--help");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(r.stdout().contains("--s3-listen"), r.stdout());
+    r = NodeProcess.cli(tmp, Map.of(), "admin", "user", "--help");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(r.stdout().contains("rotate"), r.stdout());
+  }
+
+  private static void assertCode(int status, String code, Runnable call) {
+    S3Exception e = assertThrows(S3Exception.class, call::run);
+    assertEquals(status, e.statusCode(), e.getMessage());
+    assertEquals(code, e.awsErrorDetails().errorCode(), e.getMessage());
+  }
+}
