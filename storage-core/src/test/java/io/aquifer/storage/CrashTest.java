@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An acknowledged put survives SIGKILL: a child JVM writes in a loop and is killed at random
  * points, three times; after restart every acknowledged object reads back byte-identical, the
- * overwritten key holds a whole version, and no leftover shard files remain.
+ * overwritten key holds a whole version, no leftover shard files remain, and the bucket's usage
+ * equals what a full listing counts.
  */
 class CrashTest {
   @TempDir Path dir;
@@ -80,6 +81,8 @@ class CrashTest {
         page = s.list("crash", ListQuery.prefix("").next(page.nextToken()));
       }
       assertTrue(objects >= acked.size());
+      assertEquals(
+          BucketQuotaTest.listed(s, "crash"), s.usage("crash"), "usage exact after SIGKILL");
       assertEquals(objects * 4, TestStores.shardFiles(c).size(), "no leftover shard files");
     }
   }

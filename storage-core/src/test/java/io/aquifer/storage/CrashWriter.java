@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * A child process for {@link CrashTest}: writes objects in a loop and prints "ACK i" after each put
- * returns, and "HOT i" after each overwrite of the key "hot" with content seeded by i.
+ * returns, and "HOT i" after each overwrite of the key "hot" with content seeded by i. Every fifth
+ * round it also puts and deletes a key "tmp-i", so kills land in deletes too.
  */
 public final class CrashWriter {
   private CrashWriter() {}
@@ -24,6 +25,10 @@ public final class CrashWriter {
       for (int i = first; ; i++) {
         s.put("crash", "k-" + i, TestStores.random(i, size(i)), PutOptions.DEFAULT);
         System.out.println("ACK " + i);
+        if (i % 5 == 0) {
+          s.put("crash", "tmp-" + i, TestStores.random(i, size(i) / 2), PutOptions.DEFAULT);
+          s.delete("crash", "tmp-" + i);
+        }
         if (i % 3 == 0) {
           s.put("crash", "hot", TestStores.random(-i, 5000 + i % 1000), PutOptions.DEFAULT);
           System.out.println("HOT " + i);
