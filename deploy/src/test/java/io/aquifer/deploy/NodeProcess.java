@@ -167,10 +167,10 @@ final class NodeProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     if (process.isAlive()) {
       process.destroyForcibly();
-      process.waitFor(30, TimeUnit.SECONDS);
+      process.onExit().join();
     }
   }
 

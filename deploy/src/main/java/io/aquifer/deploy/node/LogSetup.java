@@ -2,7 +2,6 @@ package io.aquifer.deploy.node;
 
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -23,13 +22,7 @@ public final class LogSetup {
     for (Handler h : root.getHandlers()) {
       root.removeHandler(h);
     }
-    Handler h =
-        new ConsoleHandler() {
-          {
-            setOutputStream(
-                new PrintStream(System.err, true, java.nio.charset.StandardCharsets.UTF_8));
-          }
-        };
+    Handler h = new StderrHandler();
     h.setFormatter(format.equals("json") ? new Json() : new Logfmt());
     Level l =
         switch (level) {
@@ -45,6 +38,33 @@ public final class LogSetup {
     if (l.intValue() > Level.FINE.intValue()) {
       Logger.getLogger("io.netty").setLevel(Level.WARNING);
       Logger.getLogger("software.amazon").setLevel(Level.WARNING);
+    }
+  }
+
+  /** Writes each formatted record to standard error as one write, so lines never interleave. */
+  static final class StderrHandler extends Handler {
+    private final PrintStream err = System.err;
+
+    @Override
+    public void publish(LogRecord r) {
+      if (!isLoggable(r)) {
+        return;
+      }
+      String line = getFormatter().format(r);
+      synchronized (err) {
+        err.print(line);
+        err.flush();
+      }
+    }
+
+    @Override
+    public void flush() {
+      err.flush();
+    }
+
+    @Override
+    public void close() {
+      err.flush();
     }
   }
 
