@@ -87,6 +87,13 @@ resp = s3.delete_objects(
 )
 check("delete_objects", len(resp.get("Deleted", [])) == 25 and not resp.get("Errors"), resp)
 
+# awkward keys: botocore sends "//" and dot segments as they are and signs them unnormalized
+for k in ["a//b", "/leading", "trailing/", "a/./b", "a/../b", "sp ace", "pl+us", "per%cent", "\u00fc/\u65e5"]:
+    s3.put_object(Bucket=bucket, Key="odd/" + k, Body=k.encode())
+    check("awkward key " + k, s3.get_object(Bucket=bucket, Key="odd/" + k)["Body"].read() == k.encode())
+odd = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="odd/").get("Contents", [])]
+check("awkward keys listed", len(odd) == 9 and "odd/a//b" in odd and "odd//leading" in odd, odd)
+
 # presigned GET fetched with requests
 url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "plain/one.bin"}, ExpiresIn=300)
 r = requests.get(url, timeout=30)

@@ -45,6 +45,15 @@ final class Exchange {
   final String requestId;
   final long startNanos = System.nanoTime();
   private final long idleNanos;
+  private final GatewayMetrics metrics;
+
+  /** The operation the request names; set by the handler once the request is parsed. */
+  volatile S3Op op = S3Op.UNKNOWN;
+
+  /** Set by the handler once the request has been authenticated. */
+  volatile boolean authenticated;
+
+  private volatile int status;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -60,11 +69,17 @@ final class Exchange {
   private boolean closeAfter;
   private long bodyBytes;
 
-  Exchange(Channel channel, HttpRequest request, String requestId, long idleNanos) {
+  Exchange(
+      Channel channel,
+      HttpRequest request,
+      String requestId,
+      long idleNanos,
+      GatewayMetrics metrics) {
     this.channel = channel;
     this.request = request;
     this.requestId = requestId;
     this.idleNanos = idleNanos;
+    this.metrics = metrics;
     if (!HttpUtil.isKeepAlive(request)) {
       closeAfter = true;
     }
@@ -184,6 +199,7 @@ final class Exchange {
       ByteBuf b = queue.poll();
       queuedBytes -= b.readableBytes();
       bodyBytes += b.readableBytes();
+      metrics.receivedBytes.increment(b.readableBytes());
       if (!bodyEnded && queuedBytes < HIGH_WATER / 2) {
         channel.read();
       }
@@ -220,8 +236,8 @@ final class Exchange {
    * either drained (when small) or the connection is closed after the response.
    */
   void settleUnreadBody() {
-    if (bodyComplete()) {
-      return;
+    if (bodyComplete() || closeAfter) {
+      return; // nothing left to read, or the connection closes after the response anyway
     }
     if (HttpUtil.is100ContinueExpected(request) && !continueSent) {
       closeAfter = true;
@@ -273,6 +289,16 @@ final class Exchange {
     return closeAfter;
   }
 
+  /** The response's HTTP status, or the status an undelivered error would have had; 0 if none. */
+  int status() {
+    return status;
+  }
+
+  /** Notes the status of an error response that may not be deliverable. */
+  void noteStatus(int s) {
+    status = s;
+  }
+
   void closeAfterResponse() {
     closeAfter = true;
   }
@@ -300,6 +326,7 @@ final class Exchange {
     }
     responseStarted = true;
     responseEnded = true;
+    this.status = status.code();
     boolean head = request.method().equals(HttpMethod.HEAD);
     FullHttpResponse r =
         new DefaultFullHttpResponse(
@@ -312,6 +339,8 @@ final class Exchange {
     }
     if (head) {
       body.release();
+    } else {
+      metrics.sentBytes.increment(body.readableBytes());
     }
     common(r.headers());
     awaitWritable();
@@ -324,6 +353,7 @@ final class Exchange {
       throw new IllegalStateException("response already started");
     }
     responseStarted = true;
+    this.status = status.code();
     HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
     r.headers().set(headers);
     common(r.headers());
@@ -332,7 +362,13 @@ final class Exchange {
 
   /** Sends body bytes of a streamed response (consumed), waiting while the channel is full. */
   void sendContent(ByteBuf b) {
-    awaitWritable();
+    try {
+      awaitWritable();
+    } catch (RuntimeException e) {
+      b.release();
+      throw e;
+    }
+    metrics.sentBytes.increment(b.readableBytes());
     channel.writeAndFlush(new DefaultHttpContent(b));
   }
 

@@ -30,9 +30,37 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   private Exchange current;
   private boolean currentBodyDone;
   private ScheduledFuture<?> headerDeadline;
+  private long headerDeadlineNanos;
+
+  /** Whether bytes of the next request arrived since the connection began waiting for it. */
+  private boolean requestBytesSeen;
 
   HttpConnection(S3Gateway gateway) {
     this.gateway = gateway;
+  }
+
+  /**
+   * The handler to put before the HTTP decoder: it sees the first raw bytes of each request and
+   * starts that request's header clock, which the decoder (buffering a partial header section)
+   * cannot tell.
+   */
+  ChannelInboundHandlerAdapter headerClock() {
+    return new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (current == null
+            && !requestBytesSeen
+            && msg instanceof io.netty.buffer.ByteBuf b
+            && b.isReadable()) {
+          requestBytesSeen = true;
+          long deadline = System.nanoTime() + gateway.headerNanos();
+          if (headerDeadline == null || deadline - headerDeadlineNanos < 0) {
+            scheduleHeaderDeadline(ctx.pipeline().context(HttpConnection.this), deadline);
+          }
+        }
+        ctx.fireChannelRead(msg);
+      }
+    };
   }
 
   @Override
@@ -58,7 +86,9 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
         rejectMalformed(ctx, req.decoderResult().cause());
         return;
       }
-      current = new Exchange(ctx.channel(), req, gateway.nextRequestId(), gateway.idleNanos());
+      current =
+          new Exchange(
+              ctx.channel(), req, gateway.nextRequestId(), gateway.idleNanos(), gateway.metrics());
       currentBodyDone = false;
       if (msg instanceof HttpContent c) {
         offer(c);
@@ -134,16 +164,31 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void rejectMalformed(ChannelHandlerContext ctx, Throwable cause) {
-    S3Error error =
-        cause instanceof TooLongFrameException
-            ? S3Error.REQUEST_HEADER_SECTION_TOO_LARGE
-            : S3Error.INVALID_REQUEST;
-    String message =
-        cause instanceof TooLongFrameException
-            ? "the request line or header section is too large"
-            : "malformed HTTP request: " + cause.getMessage();
-    gateway.countMalformed(error);
-    byte[] xml = ErrorResponses.xml(error, message, "", gateway.nextRequestId());
+    if (cause instanceof TooLongFrameException) {
+      answerAndClose(
+          ctx,
+          S3Error.REQUEST_HEADER_SECTION_TOO_LARGE,
+          "the request line or header section is too large");
+    } else {
+      answerAndClose(ctx, S3Error.INVALID_REQUEST, "malformed HTTP request: " + cause.getMessage());
+    }
+  }
+
+  /** Answers a request rejected before it could be parsed, then closes the connection. */
+  private void answerAndClose(ChannelHandlerContext ctx, S3Error error, String message) {
+    String requestId = gateway.nextRequestId();
+    byte[] xml = ErrorResponses.xml(error, message, "", requestId);
+    gateway.metrics().rejected(error, xml.length);
+    gateway.log(
+        System.Logger.Level.INFO,
+        "request "
+            + requestId
+            + " from "
+            + ctx.channel().remoteAddress()
+            + " rejected: "
+            + error.code()
+            + ": "
+            + message);
     FullHttpResponse r =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
@@ -152,6 +197,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/xml");
     r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, xml.length);
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    r.headers().set("x-amz-request-id", requestId);
     ctx.writeAndFlush(r).addListener(f -> ctx.close());
   }
 
@@ -201,19 +247,33 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void armHeaderDeadline(ChannelHandlerContext ctx) {
+    // While waiting for a request: once its first byte arrives (headerClock), the header section
+    // must follow within the header timeout. Until then the idle timeout closes a quiet
+    // connection; this deadline only bounds bytes the decoder had already buffered.
+    requestBytesSeen = false;
+    scheduleHeaderDeadline(ctx, System.nanoTime() + gateway.headerNanos() + gateway.idleNanos());
+  }
+
+  private void scheduleHeaderDeadline(ChannelHandlerContext ctx, long deadline) {
     cancelHeaderDeadline();
-    // While waiting for a request, the whole header section must arrive within the header timeout
-    // of the connection becoming ready for it; the idle timeout closes quiet connections earlier.
-    long nanos = gateway.headerNanos() + gateway.idleNanos();
+    headerDeadlineNanos = deadline;
     headerDeadline =
         ctx.executor()
             .schedule(
                 () -> {
-                  if (current == null) {
-                    ctx.close();
+                  headerDeadline = null;
+                  if (current == null && ctx.channel().isActive()) {
+                    if (requestBytesSeen) {
+                      answerAndClose(
+                          ctx,
+                          S3Error.REQUEST_TIMEOUT,
+                          "the request's header section did not arrive within the header timeout");
+                    } else {
+                      ctx.close();
+                    }
                   }
                 },
-                nanos,
+                deadline - System.nanoTime(),
                 TimeUnit.NANOSECONDS);
   }
 

@@ -3,6 +3,8 @@ package io.aquifer.gateway;
 import io.aquifer.gateway.auth.CredentialStore;
 import io.aquifer.gateway.auth.SigV4Verifier;
 import io.aquifer.storage.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -27,12 +29,10 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -51,16 +51,21 @@ public final class S3Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong requestCounter = new AtomicLong();
   private final String idPrefix;
-  private final Map<String, LongAdder> malformed = new ConcurrentHashMap<>();
+  private final GatewayMetrics metrics;
   private volatile boolean closing;
 
   private S3Gateway(
-      GatewayConfig config, ObjectStore store, CredentialStore credentials, Clock clock)
+      GatewayConfig config,
+      ObjectStore store,
+      CredentialStore credentials,
+      Clock clock,
+      MeterRegistry registry)
       throws InterruptedException {
     this.config = config;
     this.idPrefix = String.format("%08X", ThreadLocalRandom.current().nextInt());
+    this.metrics = new GatewayMetrics(registry, inFlight, connections);
     SigV4Verifier verifier = new SigV4Verifier(credentials, config.region(), clock);
-    this.handler = new S3Handler(store, verifier, config, clock);
+    this.handler = new S3Handler(store, verifier, config, clock, metrics);
     SslContext ssl = sslContext(config);
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -96,8 +101,10 @@ public final class S3Gateway implements AutoCloseable {
                     p.addLast(
                         new IdleStateHandler(
                             0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                    HttpConnection connection = new HttpConnection(S3Gateway.this);
+                    p.addLast(connection.headerClock());
                     p.addLast(new HttpServerCodec(8192, config.maxHeaderBytes(), 1 << 20));
-                    p.addLast(new HttpConnection(S3Gateway.this));
+                    p.addLast(connection);
                   }
                 });
     try {
@@ -115,14 +122,33 @@ public final class S3Gateway implements AutoCloseable {
   }
 
   /**
-   * Starts a gateway.
+   * Starts a gateway whose meters live in a registry of its own (read them through {@link
+   * #errorCounts()} and {@link #malformedCounts()}).
    *
    * @throws IllegalStateException when the address cannot be bound or TLS files cannot be read
    */
   public static S3Gateway start(
       GatewayConfig config, ObjectStore store, CredentialStore credentials, Clock clock) {
+    return start(config, store, credentials, clock, new SimpleMeterRegistry());
+  }
+
+  /**
+   * Starts a gateway that registers its meters in {@code registry}: {@code aquifer.s3.requests}
+   * (tags {@code op}, {@code status}), {@code aquifer.s3.request} (timer, tag {@code op}), {@code
+   * aquifer.s3.received.bytes}, {@code aquifer.s3.sent.bytes}, {@code
+   * aquifer.s3.inflight.requests}, {@code aquifer.s3.connections}, {@code aquifer.s3.errors} and
+   * {@code aquifer.s3.malformed.requests} (tag {@code code}).
+   *
+   * @throws IllegalStateException when the address cannot be bound or TLS files cannot be read
+   */
+  public static S3Gateway start(
+      GatewayConfig config,
+      ObjectStore store,
+      CredentialStore credentials,
+      Clock clock,
+      MeterRegistry registry) {
     try {
-      return new S3Gateway(config, store, credentials, clock);
+      return new S3Gateway(config, store, credentials, clock, registry);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding the S3 gateway", e);
@@ -156,14 +182,12 @@ public final class S3Gateway implements AutoCloseable {
 
   /** Malformed requests rejected before reaching an operation, by S3 error code. */
   public Map<String, Long> malformedCounts() {
-    Map<String, Long> out = new java.util.TreeMap<>();
-    malformed.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
+    return metrics.malformedCounts();
   }
 
   /** Requests answered with an error, by S3 error code. */
   public Map<String, Long> errorCounts() {
-    return handler.errorCounts();
+    return metrics.errorCounts();
   }
 
   /**
@@ -206,8 +230,8 @@ public final class S3Gateway implements AutoCloseable {
     connections.decrementAndGet();
   }
 
-  void countMalformed(S3Error e) {
-    malformed.computeIfAbsent(e.code(), k -> new LongAdder()).increment();
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   void log(System.Logger.Level level, String message) {
@@ -224,6 +248,7 @@ public final class S3Gateway implements AutoCloseable {
               try {
                 handler.handle(ex);
               } finally {
+                metrics.request(ex.op, ex.status(), System.nanoTime() - ex.startNanos);
                 done.accept(ex);
                 if (inFlight.decrementAndGet() == 0) {
                   synchronized (inFlight) {

@@ -14,11 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Routes an authenticated request to its S3 operation and turns every failure into the S3 XML
@@ -70,9 +66,15 @@ final class S3Handler {
   final Clock clock;
   private final ObjectOps objects;
   private final MultipartOps multipart;
-  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final GatewayMetrics metrics;
 
-  S3Handler(ObjectStore store, SigV4Verifier verifier, GatewayConfig config, Clock clock) {
+  S3Handler(
+      ObjectStore store,
+      SigV4Verifier verifier,
+      GatewayConfig config,
+      Clock clock,
+      GatewayMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.verifier = verifier;
     this.config = config;
@@ -81,21 +83,18 @@ final class S3Handler {
     this.multipart = new MultipartOps(this);
   }
 
-  Map<String, Long> errorCounts() {
-    Map<String, Long> out = new TreeMap<>();
-    errors.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
-  }
-
   void handle(Exchange ex) {
     Request req = null;
     try {
       req = Request.parse(ex, config.virtualHostDomains());
+      S3Op op = S3Op.of(req);
+      ex.op = op;
       req.principal = verifier.verify(ex.method().name(), req.rawPath, req.rawQuery, ex.headers());
       if (req.principal.anonymous()) {
         throw new S3Exception(S3Error.ACCESS_DENIED, "anonymous access is not allowed");
       }
-      route(req);
+      ex.authenticated = true;
+      route(req, op);
     } catch (S3Exception e) {
       fail(ex, req, e);
     } catch (StorageException e) {
@@ -107,7 +106,11 @@ final class S3Handler {
   }
 
   private void fail(Exchange ex, Request req, S3Exception e) {
-    errors.computeIfAbsent(e.error().code(), k -> new LongAdder()).increment();
+    metrics.error(e.error());
+    if (!ex.authenticated) {
+      metrics.malformed(e.error()); // rejected before an operation ran
+    }
+    ex.noteStatus(e.error().status());
     if (e.error().status() >= 500) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -148,118 +151,66 @@ final class S3Handler {
     }
   }
 
-  private void route(Request req) {
-    for (String p : req.query.keySet()) {
-      if (UNSUPPORTED.contains(p)) {
-        throw new S3Exception(
-            S3Error.NOT_IMPLEMENTED, "the '" + p + "' sub-resource is not implemented");
-      }
+  private void route(Request req, S3Op op) {
+    if (req.key != null
+        && req.key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            > ObjectStore.MAX_KEY_BYTES) {
+      throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long");
     }
-    HttpMethod m = req.method;
-    if (req.bucket == null) {
-      if (m.equals(HttpMethod.GET)) {
-        listBuckets(req);
-        return;
+    switch (op) {
+      case LIST_BUCKETS -> listBuckets(req);
+      case CREATE_BUCKET -> createBucket(req);
+      case HEAD_BUCKET -> {
+        requireBucket(req.bucket);
+        sendEmpty(req, HttpResponseStatus.OK, regionHeader());
       }
-      throw methodNotAllowed(req);
-    }
-    if (req.key == null) {
-      routeBucket(req, m);
-    } else {
-      if (req.key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-          > ObjectStore.MAX_KEY_BYTES) {
-        throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long");
+      case DELETE_BUCKET -> {
+        store.deleteBucket(req.bucket);
+        sendEmpty(req, HttpResponseStatus.NO_CONTENT, null);
       }
-      routeObject(req, m);
-    }
-  }
-
-  private void routeBucket(Request req, HttpMethod m) {
-    if (m.equals(HttpMethod.GET)) {
-      if (req.has("location")) {
-        location(req);
-      } else if (req.has("uploads")) {
-        multipart.listUploads(req);
-      } else if (req.has("tagging")) {
-        throw new S3Exception(S3Error.NOT_IMPLEMENTED, "bucket tagging is not implemented");
-      } else {
-        Listing.list(this, req);
-      }
-    } else if (m.equals(HttpMethod.HEAD)) {
-      requireBucket(req.bucket);
-      sendEmpty(req, HttpResponseStatus.OK, regionHeader());
-    } else if (m.equals(HttpMethod.PUT)) {
-      if (!req.query.isEmpty() && !onlyIgnorable(req)) {
-        throw new S3Exception(
-            S3Error.NOT_IMPLEMENTED, "this bucket sub-resource is not implemented");
-      }
-      createBucket(req);
-    } else if (m.equals(HttpMethod.DELETE)) {
-      if (!req.query.isEmpty() && !onlyIgnorable(req)) {
-        throw new S3Exception(
-            S3Error.NOT_IMPLEMENTED, "this bucket sub-resource is not implemented");
-      }
-      store.deleteBucket(req.bucket);
-      sendEmpty(req, HttpResponseStatus.NO_CONTENT, null);
-    } else if (m.equals(HttpMethod.POST) && req.has("delete")) {
-      objects.deleteObjects(req);
-    } else {
-      throw methodNotAllowed(req);
-    }
-  }
-
-  private static boolean onlyIgnorable(Request req) {
-    for (String k : req.query.keySet()) {
-      if (!k.equals("x-id")) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void routeObject(Request req, HttpMethod m) {
-    boolean upload = req.has("uploadId");
-    if (m.equals(HttpMethod.GET)) {
-      if (upload) {
-        multipart.listParts(req);
-      } else if (req.has("tagging")) {
-        objects.getTagging(req);
-      } else {
-        objects.get(req);
-      }
-    } else if (m.equals(HttpMethod.HEAD)) {
-      objects.get(req);
-    } else if (m.equals(HttpMethod.PUT)) {
-      if (upload || req.has("partNumber")) {
-        multipart.uploadPart(req);
-      } else if (req.has("tagging")) {
-        objects.putTagging(req);
-      } else if (req.header("x-amz-copy-source") != null) {
-        objects.copy(req);
-      } else {
-        objects.put(req);
-      }
-    } else if (m.equals(HttpMethod.DELETE)) {
-      if (upload) {
-        multipart.abort(req);
-      } else if (req.has("tagging")) {
-        objects.deleteTagging(req);
-      } else {
+      case GET_BUCKET_LOCATION -> location(req);
+      case LIST_OBJECTS, LIST_OBJECTS_V2 -> Listing.list(this, req);
+      case PUT_OBJECT -> objects.put(req);
+      case GET_OBJECT, HEAD_OBJECT -> objects.get(req);
+      case DELETE_OBJECT -> {
         requireBucket(req.bucket);
         store.delete(req.bucket, req.key);
         sendEmpty(req, HttpResponseStatus.NO_CONTENT, null);
       }
-    } else if (m.equals(HttpMethod.POST)) {
-      if (req.has("uploads")) {
-        multipart.create(req);
-      } else if (upload) {
-        multipart.complete(req);
-      } else {
-        throw methodNotAllowed(req);
-      }
-    } else {
-      throw methodNotAllowed(req);
+      case DELETE_OBJECTS -> objects.deleteObjects(req);
+      case COPY_OBJECT -> objects.copy(req);
+      case CREATE_MULTIPART_UPLOAD -> multipart.create(req);
+      case UPLOAD_PART, UPLOAD_PART_COPY -> multipart.uploadPart(req);
+      case COMPLETE_MULTIPART_UPLOAD -> multipart.complete(req);
+      case ABORT_MULTIPART_UPLOAD -> multipart.abort(req);
+      case LIST_PARTS -> multipart.listParts(req);
+      case LIST_MULTIPART_UPLOADS -> multipart.listUploads(req);
+      case GET_OBJECT_TAGGING -> objects.getTagging(req);
+      case PUT_OBJECT_TAGGING -> objects.putTagging(req);
+      case DELETE_OBJECT_TAGGING -> objects.deleteTagging(req);
+      case UNKNOWN -> throw unknown(req);
     }
+  }
+
+  /** Why a request names no operation: an unimplemented sub-resource, or a method not allowed. */
+  private static S3Exception unknown(Request req) {
+    for (String p : req.query.keySet()) {
+      if (UNSUPPORTED.contains(p)) {
+        return new S3Exception(
+            S3Error.NOT_IMPLEMENTED, "the '" + p + "' sub-resource is not implemented");
+      }
+    }
+    HttpMethod m = req.method;
+    if (req.bucket != null && req.key == null) {
+      if (m.equals(HttpMethod.GET) && req.has("tagging")) {
+        return new S3Exception(S3Error.NOT_IMPLEMENTED, "bucket tagging is not implemented");
+      }
+      if (m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE)) {
+        return new S3Exception(
+            S3Error.NOT_IMPLEMENTED, "this bucket sub-resource is not implemented");
+      }
+    }
+    return methodNotAllowed(req);
   }
 
   static S3Exception methodNotAllowed(Request req) {

@@ -4,6 +4,8 @@ import io.aquifer.gateway.auth.CredentialStore;
 import io.aquifer.storage.ObjectStore;
 import io.aquifer.storage.ObjectStores;
 import io.aquifer.storage.StorageConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,14 +37,22 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(Path dir, GatewayConfig config) {
+    this(dir, config, new SimpleMeterRegistry());
+  }
+
+  GatewayFixture(Path dir, GatewayConfig config, MeterRegistry registry) {
     List<Path> drives = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       drives.add(dir.resolve("drive" + i));
     }
     store = ObjectStores.open(StorageConfig.defaults(dir.resolve("index"), drives));
     CredentialStore creds = key -> Optional.ofNullable(Map.of(ACCESS, SECRET).get(key));
-    gateway = S3Gateway.start(config, store, creds, Clock.systemUTC());
-    endpoint = URI.create("http://127.0.0.1:" + gateway.address().getPort());
+    gateway = S3Gateway.start(config, store, creds, Clock.systemUTC(), registry);
+    endpoint =
+        URI.create(
+            (config.tlsCertificate() == null ? "http" : "https")
+                + "://127.0.0.1:"
+                + gateway.address().getPort());
   }
 
   StaticCredentialsProvider credentials() {

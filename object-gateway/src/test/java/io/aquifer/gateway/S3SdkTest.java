@@ -196,7 +196,20 @@ class S3SdkTest {
             "./dot",
             "q?x=1",
             "emoji-\uD83D\uDE00",
-            "back\\slash");
+            "back\\slash",
+            "a//b",
+            "/leading",
+            "//two-leading",
+            "trailing/",
+            "a/./b",
+            "a/../b",
+            "../up",
+            "a///b//",
+            "space in key",
+            "plus+sign",
+            "per%cent",
+            "%2F-literal",
+            "unicode-\u65e5\u672c-\u00e9");
     for (String k : keys) {
       try {
         s3.putObject(b -> b.bucket("keys").key(k), RequestBody.fromString(k));
@@ -204,6 +217,19 @@ class S3SdkTest {
         throw new AssertionError("put of key '" + k + "' failed", e);
       }
       assertEquals(k, new String(get("keys", k), java.nio.charset.StandardCharsets.UTF_8), k);
+      // the stored key is exactly the client's key
+      assertEquals(k, fx.store.head("keys", k).key(), k);
+      assertEquals(
+          k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+          s3.headObject(b -> b.bucket("keys").key(k)).contentLength(),
+          k);
+    }
+    // the same keys through the async (Netty) client, which sends "//" as it is
+    var async = fx.asyncClient();
+    for (String k : List.of("async//x", "/async-leading")) {
+      async.putObject(b -> b.bucket("keys").key(k), AsyncRequestBody.fromString(k)).join();
+      assertEquals(k, new String(get("keys", k), java.nio.charset.StandardCharsets.UTF_8), k);
+      s3.deleteObject(b -> b.bucket("keys").key(k));
     }
     ListObjectsV2Response l = s3.listObjectsV2(b -> b.bucket("keys"));
     List<String> listed = l.contents().stream().map(S3Object::key).toList();

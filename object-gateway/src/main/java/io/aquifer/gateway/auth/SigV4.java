@@ -181,17 +181,32 @@ final class SigV4 {
    */
   static void uriEncode(byte[] bytes, StringBuilder out) {
     for (byte b : bytes) {
-      int c = b & 0xff;
-      if ((c >= 'A' && c <= 'Z')
-          || (c >= 'a' && c <= 'z')
-          || (c >= '0' && c <= '9')
-          || c == '-'
-          || c == '.'
-          || c == '_'
-          || c == '~') {
-        out.append((char) c);
+      uriEncode(b, out);
+    }
+  }
+
+  private static void uriEncode(byte b, StringBuilder out) {
+    int c = b & 0xff;
+    if ((c >= 'A' && c <= 'Z')
+        || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9')
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~') {
+      out.append((char) c);
+    } else {
+      out.append('%').append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
+    }
+  }
+
+  /** As {@link #uriEncode}, but a '/' byte stays '/'. */
+  static void uriEncodeKeepingSlashes(byte[] bytes, StringBuilder out) {
+    for (byte b : bytes) {
+      if (b == '/') {
+        out.append('/');
       } else {
-        out.append('%').append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
+        uriEncode(b, out);
       }
     }
   }

@@ -29,10 +29,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The canonical request follows S3's rules: the canonical URI is the request path, each segment
  * between '/' percent-decoded (no '+' rule) and re-encoded with every byte but {@code A-Z a-z 0-9 -
  * . _ ~} as {@code %XX} (so an escaped slash {@code %2F} stays escaped), without normalization (no
- * removal of {@code //} or dot segments); the canonical query decodes and re-encodes each name and
- * value the same way ('/' encoded too), sorted by name then value, a parameter without '=' having
- * an empty value; each signed header is its values trimmed, runs of blanks collapsed to one space,
- * repeated headers joined with ','.
+ * removal of {@code //} or dot segments, no double encoding); a path with an escaped slash is also
+ * accepted when signed with that slash as '/', which is what the SDK for Java's Apache client does
+ * for keys with {@code //} or a leading '/'; the canonical query decodes and re-encodes each name
+ * and value the same way ('/' encoded too), sorted by name then value, a parameter without '='
+ * having an empty value; each signed header is its values trimmed, runs of blanks collapsed to one
+ * space, repeated headers joined with ','.
  *
  * <p>Errors, each an {@link S3Exception}:
  *
@@ -266,7 +268,8 @@ public final class SigV4Verifier {
     String secret = secret(scope.accessKey());
     byte[] key = signingKey(secret, scope.date());
     String expected =
-        signature(
+        matchingSignature(
+            signature,
             key,
             amzDate,
             scope,
@@ -278,7 +281,6 @@ public final class SigV4Verifier {
             names,
             signedHeaders,
             payload.line());
-    checkSignature(expected, signature);
     ChunkSigner chunkSigner =
         payload.mode().signedChunks()
             ? new ChunkSigner(key, amzDate, scope.value(), expected)
@@ -344,20 +346,19 @@ public final class SigV4Verifier {
     }
     String secret = secret(scope.accessKey());
     byte[] key = signingKey(secret, scope.date());
-    String expected =
-        signature(
-            key,
-            date,
-            scope,
-            method,
-            rawPath,
-            params,
-            true,
-            headers,
-            names,
-            signedHeaders,
-            payload.line());
-    checkSignature(expected, signature);
+    matchingSignature(
+        signature,
+        key,
+        date,
+        scope,
+        method,
+        rawPath,
+        params,
+        true,
+        headers,
+        names,
+        signedHeaders,
+        payload.line());
     return new Principal(scope.accessKey(), payload.mode(), payload.sha256(), null);
   }
 
@@ -525,9 +526,7 @@ public final class SigV4Verifier {
   }
 
   private static void checkSignature(String expected, String provided) {
-    if (!MessageDigest.isEqual(
-        expected.getBytes(StandardCharsets.US_ASCII),
-        provided.getBytes(StandardCharsets.ISO_8859_1))) {
+    if (!equal(expected, provided)) {
       throw new S3Exception(
           S3Error.SIGNATURE_DOES_NOT_MATCH,
           "The request signature we calculated does not match the signature you provided."
@@ -535,8 +534,17 @@ public final class SigV4Verifier {
     }
   }
 
-  /** The expected signature, lowercase hex. */
-  private static String signature(
+  /**
+   * The expected signature that matches {@code provided}, lowercase hex, or {@code
+   * SignatureDoesNotMatch}. The canonical URI keeps an escaped slash ({@code %2F}) escaped, as a
+   * signer that encodes the path itself computes it; when that does not match and the path has an
+   * escaped slash, the canonical URI with {@code %2F} read as '/' is tried too: the SDK for Java's
+   * Apache client signs {@code /b/a//k} and then sends {@code /b/a/%2Fk}, because the Apache client
+   * would otherwise collapse the double slash. Both forms name the same key (the gateway decodes
+   * {@code %2F} to '/'), so accepting either lets no signature stand for another resource.
+   */
+  private static String matchingSignature(
+      String provided,
       byte[] key,
       String amzDate,
       Scope scope,
@@ -548,9 +556,84 @@ public final class SigV4Verifier {
       List<String> names,
       String signedHeaders,
       String payloadLine) {
+    String expected =
+        signature(
+            key,
+            amzDate,
+            scope,
+            method,
+            rawPath,
+            false,
+            params,
+            presigned,
+            headers,
+            names,
+            signedHeaders,
+            payloadLine);
+    if (!equal(expected, provided) && hasEscapedSlash(rawPath)) {
+      String slashes =
+          signature(
+              key,
+              amzDate,
+              scope,
+              method,
+              rawPath,
+              true,
+              params,
+              presigned,
+              headers,
+              names,
+              signedHeaders,
+              payloadLine);
+      if (equal(slashes, provided)) {
+        return slashes;
+      }
+    }
+    checkSignature(expected, provided);
+    return expected;
+  }
+
+  private static boolean hasEscapedSlash(String rawPath) {
+    for (int i = rawPath.indexOf('%'); i >= 0 && i + 2 < rawPath.length(); ) {
+      if (rawPath.charAt(i + 1) == '2' && (rawPath.charAt(i + 2) | 0x20) == 'f') {
+        return true;
+      }
+      i = rawPath.indexOf('%', i + 1);
+    }
+    return false;
+  }
+
+  private static boolean equal(String expected, String provided) {
+    return MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.US_ASCII),
+        provided.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** The expected signature, lowercase hex. */
+  private static String signature(
+      byte[] key,
+      String amzDate,
+      Scope scope,
+      String method,
+      String rawPath,
+      boolean decodeSlashes,
+      List<Param> params,
+      boolean presigned,
+      HttpHeaders headers,
+      List<String> names,
+      String signedHeaders,
+      String payloadLine) {
     byte[] canonical =
         canonicalRequest(
-            method, rawPath, params, presigned, headers, names, signedHeaders, payloadLine);
+            method,
+            rawPath,
+            decodeSlashes,
+            params,
+            presigned,
+            headers,
+            names,
+            signedHeaders,
+            payloadLine);
     MessageDigest sha = SigV4.newSha256();
     String stringToSign =
         SigV4.ALGORITHM
@@ -567,6 +650,7 @@ public final class SigV4Verifier {
   private static byte[] canonicalRequest(
       String method,
       String rawPath,
+      boolean decodeSlashes,
       List<Param> params,
       boolean presigned,
       HttpHeaders headers,
@@ -576,7 +660,7 @@ public final class SigV4Verifier {
     // one char per byte throughout, so the builder turns into bytes as ISO-8859-1
     StringBuilder c = new StringBuilder(512);
     c.append(method).append('\n');
-    appendCanonicalUri(rawPath, c);
+    appendCanonicalUri(rawPath, decodeSlashes, c);
     c.append('\n');
     appendCanonicalQuery(params, presigned, c);
     c.append('\n');
@@ -598,12 +682,13 @@ public final class SigV4Verifier {
     return c.toString().getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  private static void appendCanonicalUri(String rawPath, StringBuilder c) {
+  private static void appendCanonicalUri(String rawPath, boolean decodeSlashes, StringBuilder c) {
     if (rawPath == null || rawPath.isEmpty()) {
       c.append('/');
       return;
     }
-    // segment by segment, so that an escaped slash (%2F) stays escaped
+    // segment by segment, so that an escaped slash (%2F) stays escaped, unless asked to read it
+    // as a separator
     int from = 0;
     while (true) {
       int slash = rawPath.indexOf('/', from);
@@ -614,7 +699,11 @@ public final class SigV4Verifier {
             S3Error.INVALID_ARGUMENT,
             "The request path has a malformed percent-encoding: " + SigV4.quote(rawPath));
       }
-      SigV4.uriEncode(bytes, c);
+      if (decodeSlashes) {
+        SigV4.uriEncodeKeepingSlashes(bytes, c);
+      } else {
+        SigV4.uriEncode(bytes, c);
+      }
       if (slash < 0) {
         return;
       }

@@ -1,0 +1,163 @@
+package io.aquifer.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The gateway's meters, registered once and cached so that recording a request looks up arrays,
+ * never builds tags or maps:
+ *
+ * <ul>
+ *   <li>{@code aquifer.s3.requests} (counter; tags {@code op}, {@code status}): requests answered,
+ *       by S3 operation and HTTP status; a request whose answer could not be delivered (the client
+ *       went away) counts with the status it would have had;
+ *   <li>{@code aquifer.s3.request} (timer with a percentile histogram; tag {@code op}): from the
+ *       request's headers to the end of its response;
+ *   <li>{@code aquifer.s3.received.bytes}, {@code aquifer.s3.sent.bytes} (counters): request and
+ *       response body bytes as they cross the socket (after HTTP chunked transfer decoding, before
+ *       aws-chunked decoding; error bodies included);
+ *   <li>{@code aquifer.s3.inflight.requests}, {@code aquifer.s3.connections} (gauges);
+ *   <li>{@code aquifer.s3.errors} (counter; tag {@code code}): requests answered with an S3 error;
+ *   <li>{@code aquifer.s3.malformed.requests} (counter; tag {@code code}): requests rejected before
+ *       an operation ran: unparseable HTTP, an oversized header section, headers not finished in
+ *       time, a bad request target, failed authentication.
+ * </ul>
+ */
+final class GatewayMetrics {
+  private static final int MIN_STATUS = 100;
+  private static final int MAX_STATUS = 599;
+
+  private final MeterRegistry registry;
+  private final Timer[] timers;
+
+  private static final int STATUS_SLOTS = MAX_STATUS - MIN_STATUS + 2;
+
+  /** Per op and status: slot op * STATUS_SLOTS + (status - MIN_STATUS + 1); made on first use. */
+  private final AtomicReferenceArray<Counter> requests;
+
+  private final AtomicReferenceArray<Counter> errors;
+  private final AtomicReferenceArray<Counter> malformed;
+  final Counter receivedBytes;
+  final Counter sentBytes;
+
+  GatewayMetrics(MeterRegistry registry, AtomicInteger inFlight, AtomicInteger connections) {
+    this.registry = registry;
+    S3Op[] ops = S3Op.values();
+    timers = new Timer[ops.length];
+    requests = new AtomicReferenceArray<>(ops.length * STATUS_SLOTS);
+    for (S3Op op : ops) {
+      timers[op.ordinal()] =
+          Timer.builder("aquifer.s3.request")
+              .description("S3 request latency, from the request's headers to its response's end")
+              .tag("op", op.s3Name())
+              .publishPercentileHistogram()
+              .register(registry);
+    }
+    errors = new AtomicReferenceArray<>(S3Error.values().length);
+    malformed = new AtomicReferenceArray<>(S3Error.values().length);
+    receivedBytes =
+        Counter.builder("aquifer.s3.received.bytes")
+            .description("S3 request body bytes received")
+            .baseUnit(BaseUnits.BYTES)
+            .register(registry);
+    sentBytes =
+        Counter.builder("aquifer.s3.sent.bytes")
+            .description("S3 response body bytes sent")
+            .baseUnit(BaseUnits.BYTES)
+            .register(registry);
+    Gauge.builder("aquifer.s3.inflight.requests", inFlight, AtomicInteger::get)
+        .description("S3 requests being handled")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("aquifer.s3.connections", connections, AtomicInteger::get)
+        .description("open S3 client connections")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /** Records a finished request: its count by op and status, and its latency. */
+  void request(S3Op op, int status, long nanos) {
+    requestCounter(op, status).increment();
+    timers[op.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Records a request rejected on the event loop before it could be parsed (no operation, no
+   * latency): its count, its error, and the error body sent.
+   */
+  void rejected(S3Error e, int bodyBytes) {
+    requestCounter(S3Op.UNKNOWN, e.status()).increment();
+    error(e);
+    malformed(e);
+    sentBytes.increment(bodyBytes);
+  }
+
+  private Counter requestCounter(S3Op op, int status) {
+    int s = status < MIN_STATUS || status > MAX_STATUS ? 0 : status;
+    // slot 0 of each op: no valid status (tag "0")
+    int i = op.ordinal() * STATUS_SLOTS + (s == 0 ? 0 : s - MIN_STATUS + 1);
+    Counter c = requests.get(i);
+    if (c == null) {
+      c =
+          Counter.builder("aquifer.s3.requests")
+              .description("S3 requests by operation and HTTP status")
+              .tag("op", op.s3Name())
+              .tag("status", Integer.toString(s))
+              .register(registry);
+      requests.compareAndSet(i, null, c);
+    }
+    return c;
+  }
+
+  void error(S3Error e) {
+    counter(errors, e, "aquifer.s3.errors", "S3 requests answered with an error, by code")
+        .increment();
+  }
+
+  void malformed(S3Error e) {
+    counter(
+            malformed,
+            e,
+            "aquifer.s3.malformed.requests",
+            "S3 requests rejected before an operation ran, by error code")
+        .increment();
+  }
+
+  private Counter counter(
+      AtomicReferenceArray<Counter> cache, S3Error e, String name, String description) {
+    Counter c = cache.get(e.ordinal());
+    if (c == null) {
+      c = Counter.builder(name).description(description).tag("code", e.code()).register(registry);
+      cache.compareAndSet(e.ordinal(), null, c);
+    }
+    return c;
+  }
+
+  Map<String, Long> errorCounts() {
+    return counts(errors);
+  }
+
+  Map<String, Long> malformedCounts() {
+    return counts(malformed);
+  }
+
+  private static Map<String, Long> counts(AtomicReferenceArray<Counter> cache) {
+    Map<String, Long> out = new TreeMap<>();
+    S3Error[] all = S3Error.values();
+    for (int i = 0; i < cache.length(); i++) {
+      Counter c = cache.get(i);
+      if (c != null) {
+        out.put(all[i].code(), (long) c.count());
+      }
+    }
+    return out;
+  }
+}

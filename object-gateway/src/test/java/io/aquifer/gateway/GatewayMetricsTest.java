@@ -1,0 +1,235 @@
+package io.aquifer.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** The gateway's Micrometer meters move as requests, errors and bytes go through it. */
+class GatewayMetricsTest {
+  @TempDir Path dir;
+  MeterRegistry registry;
+  GatewayFixture fx;
+  S3Client s3;
+
+  @BeforeEach
+  void start() {
+    registry = new SimpleMeterRegistry();
+    fx = new GatewayFixture(dir, GatewayConfig.DEFAULT.withListen("127.0.0.1", 0), registry);
+    s3 = fx.signedPayloadClient(); // no aws-chunked framing: body bytes are the object's bytes
+    fx.store.createBucket("metrics");
+  }
+
+  @AfterEach
+  void stop() {
+    fx.close();
+  }
+
+  double requests(String op, int status) {
+    Counter c =
+        registry
+            .find("aquifer.s3.requests")
+            .tags("op", op, "status", Integer.toString(status))
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
+  long timed(String op) {
+    Timer t = registry.find("aquifer.s3.request").tag("op", op).timer();
+    return t == null ? 0 : t.count();
+  }
+
+  double counter(String name, String code) {
+    Counter c = registry.find(name).tag("code", code).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  double received() {
+    return registry.get("aquifer.s3.received.bytes").counter().count();
+  }
+
+  double sent() {
+    return registry.get("aquifer.s3.sent.bytes").counter().count();
+  }
+
+  double inflight() {
+    return registry.get("aquifer.s3.inflight.requests").gauge().value();
+  }
+
+  @Test
+  void operationsAreCountedAndTimedByOpAndStatus() {
+    byte[] data = new byte[12_345];
+    new Random(7).nextBytes(data);
+    s3.putObject(b -> b.bucket("metrics").key("k"), RequestBody.fromBytes(data));
+    s3.getObjectAsBytes(b -> b.bucket("metrics").key("k"));
+    s3.headObject(b -> b.bucket("metrics").key("k"));
+    s3.listObjectsV2(b -> b.bucket("metrics"));
+    s3.listObjects(b -> b.bucket("metrics"));
+    s3.deleteObject(b -> b.bucket("metrics").key("k"));
+    assertThrows(S3Exception.class, () -> s3.getObjectAsBytes(b -> b.bucket("metrics").key("k")));
+    assertThrows(S3Exception.class, () -> s3.headBucket(b -> b.bucket("no-such-bucket")));
+
+    Await.equal("PutObject 200", 1.0, () -> requests("PutObject", 200));
+    Await.equal("GetObject 200", 1.0, () -> requests("GetObject", 200));
+    Await.equal("HeadObject 200", 1.0, () -> requests("HeadObject", 200));
+    Await.equal("ListObjectsV2 200", 1.0, () -> requests("ListObjectsV2", 200));
+    Await.equal("ListObjects 200", 1.0, () -> requests("ListObjects", 200));
+    Await.equal("DeleteObject 204", 1.0, () -> requests("DeleteObject", 204));
+    Await.equal("GetObject 404", 1.0, () -> requests("GetObject", 404));
+    Await.equal("HeadBucket 404", 1.0, () -> requests("HeadBucket", 404));
+    assertEquals(2, timed("GetObject"));
+    assertEquals(1, timed("PutObject"));
+    assertEquals(1.0, counter("aquifer.s3.errors", "NoSuchKey"));
+    assertEquals(1.0, counter("aquifer.s3.errors", "NoSuchBucket"));
+    assertEquals(0.0, counter("aquifer.s3.malformed.requests", "NoSuchKey"));
+    assertEquals(1L, fx.gateway.errorCounts().get("NoSuchKey"));
+    Await.equal("nothing in flight", 0.0, this::inflight);
+  }
+
+  @Test
+  void theConnectionsGaugeFollowsSockets() throws Exception {
+    Gauge connections = registry.get("aquifer.s3.connections").gauge();
+    assertEquals(0.0, connections.value());
+    Socket a = new Socket("127.0.0.1", fx.gateway.address().getPort());
+    try (Socket b = new Socket("127.0.0.1", fx.gateway.address().getPort())) {
+      Await.equal("two connections", 2.0, connections::value);
+      a.close();
+      Await.equal("one connection", 1.0, connections::value);
+      assertTrue(b.isConnected());
+    } finally {
+      a.close();
+    }
+    Await.equal("no connections", 0.0, connections::value);
+  }
+
+  @Test
+  void prometheusRendersTheDocumentedNames() {
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (GatewayFixture p =
+        new GatewayFixture(
+            dir.resolve("prometheus"),
+            GatewayConfig.DEFAULT.withListen("127.0.0.1", 0),
+            prometheus)) {
+      p.store.createBucket("prom");
+      p.signedPayloadClient()
+          .putObject(b -> b.bucket("prom").key("k"), RequestBody.fromString("hello"));
+      assertThrows(
+          S3Exception.class, () -> p.client().headObject(b -> b.bucket("prom").key("missing")));
+      Await.until(
+          "HeadObject 404 scraped",
+          () ->
+              prometheus
+                  .scrape()
+                  .contains("aquifer_s3_requests_total{op=\"HeadObject\",status=\"404\"} 1"));
+      String text = prometheus.scrape();
+      for (String line :
+          new String[] {
+            "aquifer_s3_requests_total{op=\"PutObject\",status=\"200\"} 1",
+            "aquifer_s3_request_seconds_count{op=\"PutObject\"} 1",
+            "aquifer_s3_received_bytes_total 5",
+            "aquifer_s3_errors_total{code=\"NoSuchKey\"} 1",
+            "aquifer_s3_inflight_requests 0",
+          }) {
+        assertTrue(text.contains(line), line + " in\n" + text);
+      }
+      for (String name :
+          new String[] {
+            "aquifer_s3_request_seconds_bucket{op=\"PutObject\",le=",
+            "aquifer_s3_request_seconds_sum{op=\"PutObject\"}",
+            "aquifer_s3_sent_bytes_total ",
+            "aquifer_s3_connections ",
+          }) {
+        assertTrue(text.contains(name), name + " in\n" + text);
+      }
+    }
+  }
+
+  @Test
+  void bodyBytesInAndOutMatchWhatWasSent() throws Exception {
+    byte[] data = new byte[300_000];
+    new Random(8).nextBytes(data);
+    s3.putObject(b -> b.bucket("metrics").key("bytes"), RequestBody.fromBytes(data));
+    Await.equal("PutObject counted", 1.0, () -> requests("PutObject", 200));
+    assertEquals(data.length, received());
+    double before = sent();
+    s3.getObjectAsBytes(b -> b.bucket("metrics").key("bytes"));
+    Await.equal("GetObject counted", 1.0, () -> requests("GetObject", 200));
+    assertEquals(data.length, sent() - before);
+    before = sent();
+    s3.getObjectAsBytes(b -> b.bucket("metrics").key("bytes").range("bytes=10-19"));
+    Await.equal("ranged GetObject counted", 1.0, () -> requests("GetObject", 206));
+    assertEquals(10, sent() - before);
+    before = sent();
+    s3.headObject(b -> b.bucket("metrics").key("bytes"));
+    Await.equal("HeadObject counted", 1.0, () -> requests("HeadObject", 200));
+    assertEquals(0, sent() - before, "HEAD sends no body");
+
+    // an error body counts as sent bytes: fetch it raw to know its exact length
+    String url =
+        fx.presigner()
+            .presignGetObject(
+                p ->
+                    p.signatureDuration(Duration.ofMinutes(5))
+                        .getObjectRequest(b -> b.bucket("metrics").key("missing")))
+            .url()
+            .toString();
+    before = sent();
+    HttpResponse<byte[]> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(404, r.statusCode());
+    Await.equal("GetObject 404 counted", 1.0, () -> requests("GetObject", 404));
+    assertEquals(r.body().length, sent() - before);
+  }
+
+  @Test
+  void failedAuthenticationCountsAsMalformedAndAsAnError() {
+    S3Client wrong =
+        fx.client(
+            b ->
+                b.credentialsProvider(
+                    StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(GatewayFixture.ACCESS, "not-the-secret"))));
+    S3Exception e =
+        assertThrows(
+            S3Exception.class,
+            () -> wrong.putObject(b -> b.bucket("metrics").key("x"), RequestBody.fromString("x")));
+    assertEquals(403, e.statusCode());
+    Await.equal(
+        "malformed SignatureDoesNotMatch",
+        1.0,
+        () -> counter("aquifer.s3.malformed.requests", "SignatureDoesNotMatch"));
+    assertEquals(1.0, counter("aquifer.s3.errors", "SignatureDoesNotMatch"));
+    assertEquals(1.0, requests("PutObject", 403));
+    assertEquals(1L, fx.gateway.malformedCounts().get("SignatureDoesNotMatch"));
+    // an unknown operation is tagged Unknown
+    assertThrows(S3Exception.class, () -> s3.getBucketAcl(b -> b.bucket("metrics")));
+    Await.equal("Unknown 501", 1.0, () -> requests("Unknown", 501));
+    assertEquals(1.0, counter("aquifer.s3.errors", "NotImplemented"));
+  }
+}
