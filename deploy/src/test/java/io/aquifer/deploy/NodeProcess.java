@@ -189,14 +189,18 @@ final class NodeProcess implements AutoCloseable {
     Path out = Files.createTempFile("aquifer-cli", ".out");
     Path err = Files.createTempFile("aquifer-cli", ".err");
     ProcessBuilder pb =
-        new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+        new ProcessBuilder(cmd)
+            .directory(cwd.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
     env(pb, extraEnv);
     Process p = pb.start();
     if (!p.waitFor(180, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("aquifer " + String.join(" ", args) + " did not finish");
     }
-    Run r = new Run(p.exitValue(), Files.readString(out), stripIncubatorNotice(Files.readString(err)));
+    Run r =
+        new Run(p.exitValue(), Files.readString(out), stripIncubatorNotice(Files.readString(err)));
     Files.delete(out);
     Files.delete(err);
     return r;

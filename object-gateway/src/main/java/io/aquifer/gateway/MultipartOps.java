@@ -130,6 +130,7 @@ final class MultipartOps {
 
   private void copyPart(Request req, String uploadId, int partNumber, UploadInfo up) {
     ObjectOps.Source src = ObjectOps.copySource(req);
+    h.checkAccess(req, src.bucket());
     ObjectInfo info = store.head(src.bucket(), src.key());
     ObjectOps.copyPreconditions(req, info);
     long start = 0;

@@ -511,6 +511,7 @@ final class ObjectOps {
 
   void copy(Request req) {
     Source src = copySource(req);
+    h.checkAccess(req, src.bucket());
     h.requireBucket(req.bucket);
     ObjectInfo info = store.head(src.bucket(), src.key());
     copyPreconditions(req, info);

@@ -27,6 +27,12 @@ final class Request {
   final String key;
   Principal principal;
 
+  /** The authenticated user's name, set after authentication. */
+  String user;
+
+  /** Whether {@link #user} administers the node. */
+  boolean admin;
+
   private Request(
       Exchange ex,
       String rawPath,

@@ -2,6 +2,7 @@ package io.aquifer.gateway;
 
 import io.aquifer.gateway.auth.CredentialStore;
 import io.aquifer.gateway.auth.SigV4Verifier;
+import io.aquifer.gateway.auth.UserDirectory;
 import io.aquifer.storage.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -58,6 +59,7 @@ public final class S3Gateway implements AutoCloseable {
       GatewayConfig config,
       ObjectStore store,
       CredentialStore credentials,
+      UserDirectory users,
       Clock clock,
       MeterRegistry registry)
       throws InterruptedException {
@@ -65,7 +67,7 @@ public final class S3Gateway implements AutoCloseable {
     this.idPrefix = String.format("%08X", ThreadLocalRandom.current().nextInt());
     this.metrics = new GatewayMetrics(registry, inFlight, connections);
     SigV4Verifier verifier = new SigV4Verifier(credentials, config.region(), clock);
-    this.handler = new S3Handler(store, verifier, config, clock, metrics);
+    this.handler = new S3Handler(store, verifier, users, config, clock, metrics);
     SslContext ssl = sslContext(config);
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -147,8 +149,26 @@ public final class S3Gateway implements AutoCloseable {
       CredentialStore credentials,
       Clock clock,
       MeterRegistry registry) {
+    return start(config, store, credentials, UserDirectory.SINGLE_TENANT, clock, registry);
+  }
+
+  /**
+   * Starts a gateway serving several users: {@code users} maps each access key to its user; each
+   * user owns the buckets it creates, sees only those in ListBuckets, and gets AccessDenied on
+   * other users' buckets (administrators excepted). Meters as for {@link #start(GatewayConfig,
+   * ObjectStore, CredentialStore, Clock, MeterRegistry)}.
+   *
+   * @throws IllegalStateException when the address cannot be bound or TLS files cannot be read
+   */
+  public static S3Gateway start(
+      GatewayConfig config,
+      ObjectStore store,
+      CredentialStore credentials,
+      UserDirectory users,
+      Clock clock,
+      MeterRegistry registry) {
     try {
-      return new S3Gateway(config, store, credentials, clock, registry);
+      return new S3Gateway(config, store, credentials, users, clock, registry);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding the S3 gateway", e);

@@ -1,6 +1,7 @@
 package io.aquifer.gateway;
 
 import io.aquifer.gateway.auth.SigV4Verifier;
+import io.aquifer.gateway.auth.UserDirectory;
 import io.aquifer.gateway.xml.XmlWriter;
 import io.aquifer.storage.BucketInfo;
 import io.aquifer.storage.ObjectStore;
@@ -62,6 +63,7 @@ final class S3Handler {
 
   final ObjectStore store;
   final SigV4Verifier verifier;
+  final UserDirectory users;
   final GatewayConfig config;
   final Clock clock;
   private final ObjectOps objects;
@@ -71,9 +73,11 @@ final class S3Handler {
   S3Handler(
       ObjectStore store,
       SigV4Verifier verifier,
+      UserDirectory users,
       GatewayConfig config,
       Clock clock,
       GatewayMetrics metrics) {
+    this.users = users;
     this.metrics = metrics;
     this.store = store;
     this.verifier = verifier;
@@ -94,6 +98,11 @@ final class S3Handler {
         throw new S3Exception(S3Error.ACCESS_DENIED, "anonymous access is not allowed");
       }
       ex.authenticated = true;
+      req.user = users.userOf(req.principal.accessKey());
+      req.admin = users.isAdmin(req.user);
+      if (req.bucket != null && op != S3Op.CREATE_BUCKET) {
+        checkAccess(req, req.bucket);
+      }
       route(req, op);
     } catch (S3Exception e) {
       fail(ex, req, e);
@@ -241,6 +250,9 @@ final class S3Handler {
     owner(x, req);
     x.start("Buckets");
     for (BucketInfo b : store.listBuckets()) {
+      if (!req.admin && !owns(req, b)) {
+        continue;
+      }
       x.start("Bucket")
           .element("Name", b.name())
           .element("CreationDate", ISO.format(b.created()))
@@ -251,16 +263,32 @@ final class S3Handler {
     sendXml(req, HttpResponseStatus.OK, x, null);
   }
 
+  /** Whether the request's user owns {@code b}; buckets without an owner belong to admins. */
+  static boolean owns(Request req, BucketInfo b) {
+    return b.owner().isEmpty() ? req.admin : b.owner().equals(req.user);
+  }
+
+  /**
+   * Refuses a request on another user's bucket with AccessDenied. A missing bucket passes: the
+   * operation then answers NoSuchBucket, as S3 does.
+   */
+  void checkAccess(Request req, String bucket) {
+    if (req.admin) {
+      return;
+    }
+    BucketInfo b = store.headBucket(bucket).orElse(null);
+    if (b != null && !owns(req, b)) {
+      throw new S3Exception(S3Error.ACCESS_DENIED, "Access Denied");
+    }
+  }
+
   void owner(XmlWriter x, Request req) {
     person(x, "Owner", req);
   }
 
   /** An Owner or Initiator element naming the request's principal. */
   void person(XmlWriter x, String element, Request req) {
-    x.start(element)
-        .element("ID", req.principal.accessKey())
-        .element("DisplayName", req.principal.accessKey())
-        .end();
+    x.start(element).element("ID", req.user).element("DisplayName", req.user).end();
   }
 
   private void createBucket(Request req) {
@@ -277,7 +305,19 @@ final class S3Handler {
               + "' is not valid; this endpoint serves region "
               + config.region());
     }
-    store.createBucket(req.bucket);
+    try {
+      store.createBucket(req.bucket, req.user);
+    } catch (StorageException e) {
+      if (e.status() != io.aquifer.storage.StatusCode.BUCKET_ALREADY_EXISTS) {
+        throw e;
+      }
+      boolean mine = store.headBucket(req.bucket).map(b -> owns(req, b)).orElse(false);
+      throw new S3Exception(
+          mine ? S3Error.BUCKET_ALREADY_OWNED_BY_YOU : S3Error.BUCKET_ALREADY_EXISTS,
+          mine
+              ? "Your previous request to create the named bucket succeeded and you already own it."
+              : "The requested bucket name is not available. Please select a different name.");
+    }
     HttpHeaders h = new DefaultHttpHeaders();
     h.set("location", "/" + req.bucket);
     sendEmpty(req, HttpResponseStatus.OK, h);

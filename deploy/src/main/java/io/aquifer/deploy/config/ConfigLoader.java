@@ -109,8 +109,8 @@ public final class ConfigLoader {
 
   /**
    * The line of the key a mapping error names, found by following its path through the text (the
-   * YAML parser reports where it stopped reading, often the line after a plain scalar); -1 when
-   * the path cannot be followed.
+   * YAML parser reports where it stopped reading, often the line after a plain scalar); -1 when the
+   * path cannot be followed.
    */
   private static int lineOf(byte[] yaml, JsonMappingException e) {
     String[] lines = new String(yaml, java.nio.charset.StandardCharsets.UTF_8).split("\n", -1);
@@ -122,7 +122,9 @@ public final class ConfigLoader {
       }
       java.util.regex.Pattern key =
           java.util.regex.Pattern.compile(
-              "^\\s*(- )?[\"']?" + java.util.regex.Pattern.quote(r.getFieldName()) + "[\"']?\\s*:.*");
+              "^\\s*(- )?[\"']?"
+                  + java.util.regex.Pattern.quote(r.getFieldName())
+                  + "[\"']?\\s*:.*");
       int i = at;
       while (i < lines.length && !key.matcher(lines[i]).matches()) {
         i++;

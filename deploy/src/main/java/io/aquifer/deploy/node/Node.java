@@ -82,7 +82,7 @@ public final class Node implements AutoCloseable {
     store = ObjectStores.open(config.storageConfig());
     metrics = new NodeMetrics();
     metrics.bindStore(store);
-    gateway = S3Gateway.start(config.gatewayConfig(), store, users, clock);
+    gateway = S3Gateway.start(config.gatewayConfig(), store, users, users, clock, metrics.registry);
     admin = AdminServer.start(config.admin().listen(), this, clock);
     writeNodeJson();
     ready = true;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aquifer.gateway.auth.CredentialStore;
+import io.aquifer.gateway.auth.UserDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ import java.util.Optional;
  * the node key. Lookups by access key read an immutable snapshot, so the gateway's network threads
  * never block; changes rewrite the file atomically and then publish a new snapshot.
  */
-public final class UserStore implements CredentialStore {
+public final class UserStore implements CredentialStore, UserDirectory {
   /** The file name under the data directory. */
   public static final String FILE = "users.json";
 
@@ -64,6 +65,18 @@ public final class UserStore implements CredentialStore {
   public Optional<String> secretKey(String accessKey) {
     User u = byAccessKey.get(accessKey);
     return u == null ? Optional.empty() : Optional.of(u.secretKey());
+  }
+
+  @Override
+  public String userOf(String accessKey) {
+    User u = byAccessKey.get(accessKey);
+    // removed or rotated between authentication and now: a nobody, who owns nothing
+    return u == null ? "" : u.name();
+  }
+
+  @Override
+  public boolean isAdmin(String user) {
+    return User.ROOT.equals(user);
   }
 
   /** The user holding {@code accessKey}. */
