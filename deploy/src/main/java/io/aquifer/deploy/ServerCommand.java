@@ -107,7 +107,7 @@ final class ServerCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    LogSetup.configure(c.log().format(), c.log().level());
+    LogSetup.configure(c.log().format(), c.log().level(), c.log().accessLog());
     CountDownLatch stop = new CountDownLatch(1);
     onSignals(stop);
     Node node = Node.start(c, env, out);

@@ -292,7 +292,9 @@ class NodeIT {
   @Test
   void rebuildIndexRestoresObjectsOfAStoppedNode() throws Exception {
     Path data = tmp.resolve("data");
-    try (NodeProcess node = NodeProcess.start(data, ROOT)) {
+    Path conf = tmp.resolve("access.yaml");
+    Files.writeString(conf, "log:\n  format: json\n  access-log: true\n");
+    try (NodeProcess node = NodeProcess.start(data, ROOT, "--config", conf.toString())) {
       try (S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
         s3.createBucket(r -> r.bucket("keep"));
         for (int i = 0; i < 5; i++) {
@@ -306,6 +308,15 @@ class NodeIT {
       assertEquals(1, busy.exitCode(), busy.toString());
       assertTrue(busy.stderr().contains("stop it first"), busy.stderr());
       assertEquals(0, node.stop());
+      // the access log: one JSON line per request, naming the operation and the user
+      List<String> log = Files.readAllLines(node.stderr);
+      assertEquals(
+          5,
+          log.stream()
+              .filter(l -> l.startsWith("{\"ts\":") && l.contains("op=PutObject status=200"))
+              .filter(l -> l.contains("user=root"))
+              .count(),
+          String.join("\n", log));
     }
     NodeProcess.Run refused =
         NodeProcess.cli(tmp, ROOT, "admin", "--data", data.toString(), "rebuild-index");

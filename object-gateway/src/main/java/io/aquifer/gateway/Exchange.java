@@ -53,6 +53,9 @@ final class Exchange {
   /** Set by the handler once the request has been authenticated. */
   volatile boolean authenticated;
 
+  /** The authenticated user, for the access log; null before authentication. */
+  volatile String user;
+
   private volatile int status;
 
   private final ReentrantLock lock = new ReentrantLock();

@@ -44,6 +44,11 @@ import java.util.function.Consumer;
 public final class S3Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(S3Gateway.class.getName());
 
+  /** The access log's logger name. */
+  public static final String ACCESS_LOGGER = "io.aquifer.gateway.access";
+
+  private static final System.Logger ACCESS = System.getLogger(ACCESS_LOGGER);
+
   private final GatewayConfig config;
   private final S3Handler handler;
   private final EventLoopGroup group;
@@ -258,6 +263,25 @@ public final class S3Gateway implements AutoCloseable {
     LOG.log(level, message);
   }
 
+  /**
+   * One line per request on the logger {@code io.aquifer.gateway.access} at DEBUG level, so it is
+   * off unless that logger is switched on.
+   */
+  private static void access(Exchange ex, long nanos) {
+    ACCESS.log(
+        System.Logger.Level.DEBUG,
+        String.format(
+            "access id=%s op=%s status=%d method=%s uri=\"%s\" user=%s remote=%s ms=%.2f",
+            ex.requestId,
+            ex.op == null ? "Unknown" : ex.op.s3Name(),
+            ex.status(),
+            ex.request.method(),
+            ex.request.uri().replace("\"", "%22"),
+            ex.user == null ? "-" : ex.user,
+            ex.channel.remoteAddress(),
+            nanos / 1e6));
+  }
+
   /** Runs the exchange on a virtual thread; {@code done} runs when its response is written. */
   void handle(Exchange ex, Consumer<Exchange> done) {
     inFlight.incrementAndGet();
@@ -268,7 +292,11 @@ public final class S3Gateway implements AutoCloseable {
               try {
                 handler.handle(ex);
               } finally {
-                metrics.request(ex.op, ex.status(), System.nanoTime() - ex.startNanos);
+                long nanos = System.nanoTime() - ex.startNanos;
+                metrics.request(ex.op, ex.status(), nanos);
+                if (ACCESS.isLoggable(System.Logger.Level.DEBUG)) {
+                  access(ex, nanos);
+                }
                 done.accept(ex);
                 if (inFlight.decrementAndGet() == 0) {
                   synchronized (inFlight) {

@@ -99,6 +99,7 @@ final class S3Handler {
       }
       ex.authenticated = true;
       req.user = users.userOf(req.principal.accessKey());
+      ex.user = req.user;
       req.admin = users.isAdmin(req.user);
       if (req.bucket != null && op != S3Op.CREATE_BUCKET) {
         checkAccess(req, req.bucket);

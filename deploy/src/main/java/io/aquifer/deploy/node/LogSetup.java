@@ -14,10 +14,14 @@ import java.util.logging.Logger;
  * has to join lines.
  */
 public final class LogSetup {
+  /** JUL keeps loggers weakly: a level set on one that is collected would be lost. */
+  private static final java.util.List<Logger> CONFIGURED =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private LogSetup() {}
 
-  /** Installs the format and level on the root logger. */
-  public static void configure(String format, String level) {
+  /** Installs the format and level on the root logger, and switches the S3 access log. */
+  public static void configure(String format, String level, boolean accessLog) {
     Logger root = Logger.getLogger("");
     for (Handler h : root.getHandlers()) {
       root.removeHandler(h);
@@ -31,13 +35,20 @@ public final class LogSetup {
           case "error" -> Level.SEVERE;
           default -> Level.INFO;
         };
-    h.setLevel(l);
+    h.setLevel(Level.ALL); // the loggers' levels decide
     root.setLevel(l);
     root.addHandler(h);
+    // the access log is written at DEBUG (FINE) so that it is off unless asked for
+    Logger access = Logger.getLogger(io.aquifer.gateway.S3Gateway.ACCESS_LOGGER);
+    access.setLevel(accessLog ? Level.FINE : Level.INFO);
+    CONFIGURED.add(access);
     // the libraries' chatter stays at warnings unless debugging
     if (l.intValue() > Level.FINE.intValue()) {
-      Logger.getLogger("io.netty").setLevel(Level.WARNING);
-      Logger.getLogger("software.amazon").setLevel(Level.WARNING);
+      for (String name : new String[] {"io.netty", "software.amazon"}) {
+        Logger quiet = Logger.getLogger(name);
+        quiet.setLevel(Level.WARNING);
+        CONFIGURED.add(quiet);
+      }
     }
   }
 
