@@ -48,7 +48,7 @@ class NodeIT {
       sk = creds.getProperty("AQUIFER_ROOT_SECRET_KEY");
       assertTrue(text.contains(ak) && text.contains(sk), text);
       assertTrue(text.contains("aws configure set aws_access_key_id " + ak), text);
-      assertTrue(text.contains("aws --endpoint-url " + node.s3), text);
+      assertTrue(text.contains("aws --profile aquifer --endpoint-url " + node.s3), text);
       assertEquals(
           "rw-------",
           PosixFilePermissions.toString(
@@ -62,7 +62,21 @@ class NodeIT {
         assertTrue(Files.isDirectory(data.resolve("drives/drive" + i)), "drive" + i);
       }
 
+      // the printed lines work as printed: configure a fresh profile, make a bucket, list it
+      Path home = Files.createDirectories(tmp.resolve("home"));
+      for (String line : out) {
+        if (line.startsWith("  aws configure set") || line.contains(" s3 mb ")) {
+          ProcessBuilder pb =
+              new ProcessBuilder("bash", "-c", line.trim()).redirectErrorStream(true);
+          pb.environment().put("HOME", home.toString());
+          pb.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
+          Process p = pb.start();
+          String said = new String(p.getInputStream().readAllBytes());
+          assertEquals(0, p.waitFor(), line + ": " + said);
+        }
+      }
       try (S3Client s3 = node.client(ak, sk)) {
+        assertTrue(s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals("my-bucket")));
         s3.createBucket(b -> b.bucket("first"));
         s3.putObject(b -> b.bucket("first").key("hello.txt"), RequestBody.fromString("hello"));
         assertEquals(

@@ -126,11 +126,15 @@ public final class Node implements AutoCloseable {
       out.println("  access key:   " + root.accessKey());
       out.println("  secret key:   " + root.secretKey());
       out.println();
-      out.println("Use them with the aws command:");
-      out.println("  aws configure set aws_access_key_id " + root.accessKey());
-      out.println("  aws configure set aws_secret_access_key " + root.secretKey());
-      out.println("  aws --endpoint-url " + s3 + " s3 mb s3://my-bucket");
-      out.println("  aws --endpoint-url " + s3 + " s3 cp ./file s3://my-bucket/");
+      out.println("Use them with the aws command (in a profile of its own):");
+      out.println(
+          "  aws configure set aws_access_key_id " + root.accessKey() + " --profile aquifer");
+      out.println(
+          "  aws configure set aws_secret_access_key " + root.secretKey() + " --profile aquifer");
+      out.println(
+          "  aws configure set region " + config.gatewayConfig().region() + " --profile aquifer");
+      out.println("  aws --profile aquifer --endpoint-url " + s3 + " s3 mb s3://my-bucket");
+      out.println("  aws --profile aquifer --endpoint-url " + s3 + " s3 cp ./file s3://my-bucket/");
     } else {
       out.println(
           "  root user:    access key " + root.accessKey() + " (from " + root.source() + ")");
