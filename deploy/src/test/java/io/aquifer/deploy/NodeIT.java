@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -299,6 +304,69 @@ class NodeIT {
               "info");
       assertEquals(1, wrong.exitCode(), wrong.toString());
       assertTrue(wrong.stderr().contains("SignatureDoesNotMatch"), wrong.stderr());
+      assertEquals(0, node.stop());
+    }
+  }
+
+  @Test
+  void sigtermDrainsAnUploadInFlightBeforeExiting() throws Exception {
+    Path data = tmp.resolve("data");
+    int size = 8 << 20;
+    CountDownLatch halfSent = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    InputStream body =
+        new InputStream() {
+          int sent;
+
+          @Override
+          public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (sent >= size) {
+              return -1;
+            }
+            if (sent >= size / 2) {
+              halfSent.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+            }
+            int n = Math.min(len, Math.min(64 * 1024, size - sent));
+            java.util.Arrays.fill(b, off, off + n, (byte) 'a');
+            sent += n;
+            return n;
+          }
+        };
+    try (NodeProcess node = NodeProcess.start(data, ROOT);
+        S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+      s3.createBucket(r -> r.bucket("drain"));
+      CompletableFuture<String> put =
+          CompletableFuture.supplyAsync(
+              () ->
+                  s3.putObject(
+                          r -> r.bucket("drain").key("big"),
+                          RequestBody.fromInputStream(body, size))
+                      .eTag());
+      halfSent.await();
+      node.process.destroy(); // SIGTERM with half the body still to come
+      // the node says it is stopping (not ready) while the upload is still in flight
+      while (node.adminGet("/health/ready").statusCode() != 503) {
+        Thread.onSpinWait();
+      }
+      release.countDown();
+      assertFalse(put.get(60, TimeUnit.SECONDS).isEmpty());
+      assertTrue(node.process.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(0, node.process.exitValue());
+    }
+    try (NodeProcess node = NodeProcess.start(data, ROOT);
+        S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+      assertEquals(size, s3.headObject(r -> r.bucket("drain").key("big")).contentLength());
       assertEquals(0, node.stop());
     }
   }
