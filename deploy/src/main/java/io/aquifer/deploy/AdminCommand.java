@@ -149,7 +149,9 @@ final class AdminCommand implements Runnable {
       name = "drives",
       mixinStandardHelpOptions = true,
       description = "State, capacity and errors of each drive.")
-  static final class Drives extends Sub {
+  static final class Drives implements Callable<Integer> {
+    @ParentCommand AdminCommand admin;
+
     @Override
     public Integer call() throws Exception {
       JsonNode drives = admin.client().call("GET", "drives", null);
@@ -175,11 +177,6 @@ final class AdminCommand implements Runnable {
         return "?";
       }
       return String.format("%.1fGiB", b / (double) (1L << 30));
-    }
-
-    @Override
-    JsonNode run(AdminClient c) {
-      throw new UnsupportedOperationException();
     }
   }
 
