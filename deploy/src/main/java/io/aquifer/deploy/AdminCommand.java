@@ -51,13 +51,11 @@ import picocli.CommandLine.ParentCommand;
       AdminCommand.UserCmd.class,
       AdminCommand.BucketCmd.class
     })
-final class AdminCommand implements Runnable {
+final class AdminCommand extends GroupCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final PrintStream out;
   final Map<String, String> env;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--admin-endpoint",
@@ -76,11 +74,6 @@ final class AdminCommand implements Runnable {
   AdminCommand(PrintStream out, Map<String, String> env) {
     this.out = out;
     this.env = env;
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "an admin command is needed");
   }
 
   Path dataDir() {
@@ -208,15 +201,8 @@ final class AdminCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "The background scrubber.",
       subcommands = Scrub.Status.class)
-  static final class Scrub implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  static final class Scrub extends GroupCommand {
     @ParentCommand AdminCommand admin;
-
-    @Override
-    public void run() {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "try: aquifer admin scrub status");
-    }
 
     @Command(
         name = "status",
@@ -312,15 +298,8 @@ final class AdminCommand implements Runnable {
         UserCmd.Remove.class,
         UserCmd.Rotate.class
       })
-  static final class UserCmd implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  static final class UserCmd extends GroupCommand {
     @ParentCommand AdminCommand admin;
-
-    @Override
-    public void run() {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "try: aquifer admin user add NAME");
-    }
 
     abstract static class UserSub implements Callable<Integer> {
       @ParentCommand UserCmd user;
@@ -406,30 +385,16 @@ final class AdminCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "Bucket settings.",
       subcommands = BucketCmd.Quota.class)
-  static final class BucketCmd implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  static final class BucketCmd extends GroupCommand {
     @ParentCommand AdminCommand admin;
-
-    @Override
-    public void run() {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "try: aquifer admin bucket quota get BUCKET");
-    }
 
     @Command(
         name = "quota",
         mixinStandardHelpOptions = true,
         description = "Bucket quotas (bytes and objects; 0 is no limit).",
         subcommands = {Quota.Set.class, Quota.Get.class})
-    static final class Quota implements Runnable {
-      @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    static final class Quota extends GroupCommand {
       @ParentCommand BucketCmd bucket;
-
-      @Override
-      public void run() {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "try: aquifer admin bucket quota set BUCKET --max-bytes 10GiB");
-      }
 
       @Command(
           name = "set",

@@ -24,9 +24,7 @@ import picocli.CommandLine.Command;
       Main.VersionCommand.class,
       CommandLine.HelpCommand.class
     })
-public final class Main implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+public final class Main extends GroupCommand {
   /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err, System.getenv()));
@@ -51,11 +49,6 @@ public final class Main implements Runnable {
       m = e.getClass().getSimpleName();
     }
     return m.replace('\n', ' ');
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
   }
 
   /** Gives commands the output stream and environment. */

@@ -150,38 +150,24 @@ class NodeIT {
       assertEquals(0, add.exitCode(), add.toString());
       JsonNode alice = add.json();
       assertEquals("alice", alice.path("name").asText());
-      NodeProcess.Run bobRun =
-          NodeProcess.cli(
-              tmp,
-              Map.of(),
-              "admin",
-              "--data",
-              data.toString(),
-              "user",
-              "add",
-              "bob",
-              "--access-key",
-              "BOBKEY01",
-              "--secret-key",
-              "bobsecret-01");
+      String[] addBob = {
+        "admin",
+        "--data",
+        data.toString(),
+        "user",
+        "add",
+        "bob",
+        "--access-key",
+        "BOBKEY01",
+        "--secret-key",
+        "bobsecret-01"
+      };
+      NodeProcess.Run bobRun = NodeProcess.cli(tmp, Map.of(), addBob);
       // --data finds the endpoint in node.json; the credentials come from the environment here,
       // since root's keys are not in the data directory when given by environment
       assertEquals(1, bobRun.exitCode(), bobRun.toString());
       assertTrue(bobRun.stderr().contains("no root credentials"), bobRun.stderr());
-      bobRun =
-          NodeProcess.cli(
-              tmp,
-              ROOT,
-              "admin",
-              "--data",
-              data.toString(),
-              "user",
-              "add",
-              "bob",
-              "--access-key",
-              "BOBKEY01",
-              "--secret-key",
-              "bobsecret-01");
+      bobRun = NodeProcess.cli(tmp, ROOT, addBob);
       assertEquals(0, bobRun.exitCode(), bobRun.toString());
 
       try (S3Client root = node.client("ROOTADMIN", "rootsecret-123");
