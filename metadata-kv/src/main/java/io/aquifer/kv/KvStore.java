@@ -66,6 +66,15 @@ public interface KvStore extends KvReader, AutoCloseable {
    */
   void flush();
 
+  /**
+   * The store's size and compaction state, summed over its tables. Cheap: it reads figures the
+   * store keeps in memory (no scan of the data, no I/O), so it may be called on every metrics
+   * scrape.
+   *
+   * @throws KvException with {@link KvException.Code#CLOSED} after {@link #close()}
+   */
+  KvStats stats();
+
   /** Closes the store and everything still open from it. May be repeated. */
   @Override
   void close();

@@ -17,6 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * by a lock; reads never block. Versions that no reader can see any more are pruned when their key
  * is written, and by a sweep of all tables every {@value #SWEEP_EVERY} writes. Stored arrays are
  * copies owned by the store, and readers get copies.
+ *
+ * <p>{@link #stats()} reports the key and value bytes of the newest version of every live key, kept
+ * up to date by each commit (older versions kept for readers are not counted).
  */
 final class MemoryKvStore implements KvStore {
   private static final int SWEEP_EVERY = 4096;
@@ -26,6 +29,7 @@ final class MemoryKvStore implements KvStore {
   private final MemoryPins pins;
   private final Set<MemoryResource> open = ConcurrentHashMap.newKeySet();
   private volatile long visible;
+  private volatile long liveBytes;
   private volatile boolean closed;
   private int writesSinceSweep;
 
@@ -155,14 +159,23 @@ final class MemoryKvStore implements KvStore {
       checkOpen();
       long oldestReader = pins.oldestReader();
       long seq = visible + 1;
+      long delta = 0;
+      MemoryVersion[] previous = new MemoryVersion[1];
       for (MemoryBatch.Op op : ops) {
+        previous[0] = null;
         op.table()
             .rows()
             .compute(
                 op.key(),
-                (k, newest) ->
-                    MemoryVersion.prune(new MemoryVersion(seq, op.value(), newest), oldestReader));
+                (k, newest) -> {
+                  previous[0] = newest; // an assignment: the map may retry the function
+                  return MemoryVersion.prune(
+                      new MemoryVersion(seq, op.value(), newest), oldestReader);
+                });
+        byte[] before = previous[0] == null ? null : previous[0].value;
+        delta += liveSize(op.key(), op.value()) - liveSize(op.key(), before);
       }
+      liveBytes += delta; // commits are serialized by the lock
       visible = seq;
       writesSinceSweep += ops.size();
       if (writesSinceSweep >= SWEEP_EVERY) {
@@ -172,6 +185,10 @@ final class MemoryKvStore implements KvStore {
     } finally {
       commitLock.unlock();
     }
+  }
+
+  private static long liveSize(byte[] key, byte[] value) {
+    return value == null ? 0 : (long) key.length + value.length;
   }
 
   /** Prunes every key; drops deleted keys that every reader sees as deleted. */
@@ -199,6 +216,14 @@ final class MemoryKvStore implements KvStore {
   @Override
   public void flush() {
     checkOpen();
+  }
+
+  /** Key and value bytes of the live entries as sst and live data; nothing else applies. */
+  @Override
+  public KvStats stats() {
+    checkOpen();
+    long bytes = liveBytes;
+    return new KvStats(bytes, bytes, 0, 0, 0);
   }
 
   /** Closes the store and every cursor, snapshot and batch still open. Idempotent. */

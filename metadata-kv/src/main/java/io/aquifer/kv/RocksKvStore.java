@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -303,6 +304,53 @@ final class RocksKvStore implements KvStore {
       db.flushWal(true);
     } catch (RocksDBException e) {
       throw RocksErrors.map("flush", e);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Sums the size properties over every open column family: the tables, the default column family
+   * and those on disk that the config left out, since all of them hold files and memtables. {@code
+   * rocksdb.num-running-compactions} is a database-wide figure, read once (summing it per column
+   * family would count each compaction once per column family). Each property is a counter RocksDB
+   * keeps or a walk over the file metadata in memory: no I/O.
+   */
+  @Override
+  public KvStats stats() {
+    enter();
+    try {
+      return new KvStats(
+          sum("rocksdb.estimate-live-data-size"),
+          sum("rocksdb.total-sst-files-size"),
+          sum("rocksdb.cur-size-all-mem-tables"),
+          sum("rocksdb.estimate-pending-compaction-bytes"),
+          db.getLongProperty("rocksdb.num-running-compactions"));
+    } catch (RocksDBException e) {
+      throw RocksErrors.map("stats", e);
+    } finally {
+      exit();
+    }
+  }
+
+  private long sum(String property) throws RocksDBException {
+    long total = 0;
+    for (ColumnFamilyHandle h : handles) {
+      total += db.getLongProperty(h, property);
+    }
+    return total;
+  }
+
+  /**
+   * Flushes the memtables of every column family to table files and waits for it (for tests that
+   * need data in table files).
+   */
+  void flushMemtables() {
+    enter();
+    try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(options, handles);
+    } catch (RocksDBException e) {
+      throw RocksErrors.map("flush of memtables", e);
     } finally {
       exit();
     }

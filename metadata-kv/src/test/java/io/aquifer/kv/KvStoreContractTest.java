@@ -588,6 +588,7 @@ abstract class KvStoreContractTest {
     assertCode(KvException.Code.CLOSED, store::newBatch);
     assertCode(KvException.Code.CLOSED, () -> store.commit(batch));
     assertCode(KvException.Code.CLOSED, store::flush);
+    assertCode(KvException.Code.CLOSED, store::stats);
     for (KvCursor c : List.of(cursor, snapshotCursor)) {
       assertCode(KvException.Code.CLOSED, c::valid);
       assertCode(KvException.Code.CLOSED, c::key);
@@ -688,6 +689,52 @@ abstract class KvStoreContractTest {
     }
     store.flush();
     assertArrayEquals(b("v"), store.get(a, b("k")));
+  }
+
+  // ---- statistics ---------------------------------------------------------------------------
+
+  static void assertNonNegative(KvStats s) {
+    assertTrue(s.liveDataBytes() >= 0, s::toString);
+    assertTrue(s.sstFilesBytes() >= 0, s::toString);
+    assertTrue(s.memtableBytes() >= 0, s::toString);
+    assertTrue(s.pendingCompactionBytes() >= 0, s::toString);
+    assertTrue(s.runningCompactions() >= 0, s::toString);
+  }
+
+  /** Bytes the store holds, in files or memtables. */
+  static long footprint(KvStats s) {
+    return s.sstFilesBytes() + s.memtableBytes();
+  }
+
+  /** Writes {@code count} random values of {@code size} bytes (incompressible) to a table. */
+  void writeRandom(KvTable table, int count, int size, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    for (int i = 0; i < count; i++) {
+      byte[] v = new byte[size];
+      random.nextBytes(v);
+      store.put(table, longKey(i), v);
+    }
+  }
+
+  @Test
+  void statsGrowWithTheDataOfEveryTable() {
+    KvStats empty = store.stats();
+    assertNonNegative(empty);
+    writeRandom(a, 128, 4096, 1);
+    KvStats oneTable = store.stats();
+    assertNonNegative(oneTable);
+    assertTrue(
+        footprint(oneTable) >= footprint(empty) + 128 * 4096,
+        () -> "512 KiB written: " + empty + " -> " + oneTable);
+    writeRandom(b, 128, 4096, 2);
+    KvStats both = store.stats();
+    assertTrue(
+        footprint(both) >= footprint(oneTable) + 128 * 4096,
+        () -> "the second table counts too: " + oneTable + " -> " + both);
+    for (int i = 0; i < 128; i++) {
+      store.delete(a, longKey(i));
+    }
+    assertNonNegative(store.stats());
   }
 
   /** Runs the tasks on their own threads and rethrows the first failure. */

@@ -116,6 +116,44 @@ class RocksKvStoreTest extends KvStoreContractTest {
   }
 
   @Test
+  void sizesGrowAfterWritingAndFlushing() {
+    RocksKvStore rocks = (RocksKvStore) store;
+    KvStats empty = store.stats();
+    assertNonNegative(empty);
+    assertEquals(0, empty.sstFilesBytes(), empty::toString);
+    writeRandom(a, 1024, 4096, 3); // 4 MiB, incompressible, below the memtable size
+    KvStats written = store.stats();
+    assertTrue(written.memtableBytes() >= 4L << 20, written::toString);
+    rocks.flushMemtables();
+    KvStats flushed = store.stats();
+    assertNonNegative(flushed);
+    assertTrue(flushed.sstFilesBytes() >= 4L << 20, flushed::toString);
+    assertTrue(flushed.liveDataBytes() >= 4L << 20, flushed::toString);
+    assertTrue(flushed.memtableBytes() < written.memtableBytes(), flushed::toString);
+    writeRandom(b, 512, 4096, 4); // 2 MiB more in another table
+    rocks.flushMemtables();
+    KvStats more = store.stats();
+    assertTrue(
+        more.sstFilesBytes() >= flushed.sstFilesBytes() + (2L << 20),
+        () -> flushed + " -> " + more);
+    assertTrue(more.liveDataBytes() >= 6L << 20, more::toString);
+  }
+
+  @Test
+  void statsCountColumnFamiliesLeftOutOfTheConfig() {
+    Path path = dir.resolve("left-out");
+    KvStore first = reopen(path, List.of("a", "b"));
+    for (int i = 0; i < 256; i++) {
+      first.put(first.table("b"), longKey(i), new byte[4096]);
+    }
+    ((RocksKvStore) first).flushMemtables();
+    long withB = first.stats().sstFilesBytes();
+    first.close();
+    KvStore onlyA = reopen(path, List.of("a"));
+    assertEquals(withB, onlyA.stats().sstFilesBytes(), "b's files are still on disk");
+  }
+
+  @Test
   void syncCommitsSurviveSigkill() throws Exception {
     Path path = dir.resolve("crash");
     Path stderr = dir.resolve("child.err");

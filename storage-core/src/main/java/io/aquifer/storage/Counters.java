@@ -11,4 +11,7 @@ final class Counters {
   final LongAdder checksumFailures = new LongAdder();
   final LongAdder healQueued = new LongAdder();
   final LongAdder objectsScrubbed = new LongAdder();
+  final LongAdder encodeNanos = new LongAdder();
+  final LongAdder decodeNanos = new LongAdder();
+  final LongAdder healedObjects = new LongAdder();
 }

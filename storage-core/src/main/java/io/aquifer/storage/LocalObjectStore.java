@@ -4,6 +4,7 @@ import io.aquifer.kv.KvBatch;
 import io.aquifer.kv.KvCursor;
 import io.aquifer.kv.KvException;
 import io.aquifer.kv.KvSnapshot;
+import io.aquifer.kv.KvStats;
 import io.aquifer.kv.KvStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -648,7 +649,30 @@ final class LocalObjectStore implements ObjectStore {
         c.blocksRebuilt.sum(),
         c.checksumFailures.sum(),
         c.healQueued.sum(),
-        c.objectsScrubbed.sum());
+        c.objectsScrubbed.sum(),
+        c.encodeNanos.sum(),
+        c.decodeNanos.sum(),
+        c.healedObjects.sum());
+  }
+
+  @Override
+  public MetadataStats metadataStats() {
+    ensureOpen();
+    KvStats k;
+    try {
+      k = kv.stats();
+    } catch (KvException e) {
+      if (e.code() == KvException.Code.CLOSED) {
+        throw new StorageException(StatusCode.STORE_CLOSED, "object store is closed", e);
+      }
+      throw new StorageException(StatusCode.METADATA_ERROR, "reading index statistics: " + e, e);
+    }
+    return new MetadataStats(
+        k.liveDataBytes(),
+        k.sstFilesBytes(),
+        k.memtableBytes(),
+        k.pendingCompactionBytes(),
+        k.runningCompactions());
   }
 
   @Override

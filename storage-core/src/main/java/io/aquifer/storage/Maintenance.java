@@ -274,6 +274,9 @@ final class Maintenance {
         return new HealReport(1, 0, 0, 1);
       }
       int rewritten = rewrite(ref, f, bad);
+      if (rewritten > 0) {
+        core.counters.healedObjects.increment();
+      }
       return new HealReport(1, rewritten > 0 ? 1 : 0, rewritten, 0);
     } catch (StorageException e) {
       if (e.status() == StatusCode.READ_QUORUM_LOST) {

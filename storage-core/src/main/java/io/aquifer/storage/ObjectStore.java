@@ -218,6 +218,15 @@ public interface ObjectStore extends AutoCloseable {
   StoreStats stats();
 
   /**
+   * Size and compaction state of the metadata index. Reads figures the index keeps in memory (no
+   * scan, no I/O): cheap enough for every metrics scrape.
+   *
+   * @throws StorageException {@link StatusCode#STORE_CLOSED} after {@link #close()}, {@link
+   *     StatusCode#METADATA_ERROR} when the index cannot report them
+   */
+  MetadataStats metadataStats();
+
+  /**
    * Rewrites missing or corrupt shards of every object whose key starts with {@code prefix} in
    * {@code bucket} (both null: everything).
    *

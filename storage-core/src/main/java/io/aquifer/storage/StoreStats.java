@@ -13,6 +13,12 @@ package io.aquifer.storage;
  * @param checksumFailures blocks that failed CRC32C verification
  * @param healQueued objects queued for healing
  * @param objectsScrubbed objects verified by the scrubber
+ * @param encodeNanos time spent in the erasure codec encoding stripes, in nanoseconds
+ * @param decodeNanos time spent in the erasure codec reconstructing missing or corrupt blocks (on
+ *     reads and in heal), in nanoseconds
+ * @param healedObjects pieces of data (objects, or parts of multipart objects) that heal, scrub or
+ *     the heal queue found damaged and had at least one shard rewritten, as counted in {@link
+ *     HealReport#objectsHealed()}
  */
 public record StoreStats(
     String codec,
@@ -24,4 +30,7 @@ public record StoreStats(
     long blocksRebuilt,
     long checksumFailures,
     long healQueued,
-    long objectsScrubbed) {}
+    long objectsScrubbed,
+    long encodeNanos,
+    long decodeNanos,
+    long healedObjects) {}

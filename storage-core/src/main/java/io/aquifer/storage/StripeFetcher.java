@@ -1,5 +1,6 @@
 package io.aquifer.storage;
 
+import io.aquifer.storage.codec.ErasureCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -102,7 +103,10 @@ final class StripeFetcher implements AutoCloseable {
               + k
               + " needed");
     }
-    core.codec(k, ref.m()).reconstruct(regions, valid, 0, b);
+    ErasureCodec codec = core.codec(k, ref.m());
+    long started = System.nanoTime();
+    codec.reconstruct(regions, valid, 0, b);
+    core.counters.decodeNanos.add(System.nanoTime() - started);
     core.counters.bytesDecoded.add((long) Integer.bitCount(bad) * b);
     if (!healing) {
       core.counters.degradedReads.increment();

@@ -255,7 +255,9 @@ final class StripeWriter implements ObjectWriter {
 
   /** Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files. */
   private void flushStripe(ByteBuffer[] regions, int b) {
+    long started = System.nanoTime();
     codec.encode(regions, 0, b);
+    core.counters.encodeNanos.add(System.nanoTime() - started);
     core.counters.bytesEncoded.add((long) k * b);
     for (int i = 0; i < k + m; i++) {
       FileChannel ch = channels[i];

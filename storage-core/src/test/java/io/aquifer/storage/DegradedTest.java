@@ -111,14 +111,7 @@ class DegradedTest {
               .findFirst()
               .orElseThrow();
       byte[] before = Files.readAllBytes(shard);
-      try (FileChannel ch =
-          FileChannel.open(shard, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-        int pos = (int) (ch.size() / 2);
-        ByteBuffer one = ByteBuffer.allocate(1);
-        ch.read(one, pos);
-        one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
-        ch.write(one, pos);
-      }
+      flipMiddleByte(shard);
       assertArrayEquals(d, TestStores.readAll(s, "bkt", "k"));
       StoreStats st = s.stats();
       assertTrue(st.checksumFailures() >= 1);
@@ -130,6 +123,51 @@ class DegradedTest {
       long degraded = s.stats().degradedReads();
       assertArrayEquals(d, TestStores.readAll(s, "bkt", "k"));
       assertEquals(degraded, s.stats().degradedReads(), "clean read after heal");
+    }
+  }
+
+  /** Corrupts the byte in the middle of a file. */
+  private static void flipMiddleByte(Path file) throws Exception {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+      int pos = (int) (ch.size() / 2);
+      ByteBuffer one = ByteBuffer.allocate(1);
+      ch.read(one, pos);
+      one.put(0, (byte) (one.get(0) ^ 0x5a)).rewind();
+      ch.write(one, pos);
+    }
+  }
+
+  @Test
+  void codecTimeAndHealedObjectsAreCounted() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      StoreStats fresh = s.stats();
+      assertEquals(0, fresh.encodeNanos());
+      assertEquals(0, fresh.decodeNanos());
+      assertEquals(0, fresh.healedObjects());
+      byte[] d = TestStores.random(9, 200_000);
+      s.createBucket("bkt");
+      s.put("bkt", "k", d, PutOptions.DEFAULT);
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "k"));
+      StoreStats written = s.stats();
+      assertTrue(written.encodeNanos() > 0, written::toString);
+      assertEquals(0, written.decodeNanos(), "a clean read reconstructs nothing");
+      // A corrupt block in data shard 0 makes the read reconstruct it.
+      flipMiddleByte(
+          TestStores.shardFiles(c).stream()
+              .filter(p -> p.toString().endsWith(".0"))
+              .findFirst()
+              .orElseThrow());
+      assertArrayEquals(d, TestStores.readAll(s, "bkt", "k"));
+      StoreStats degraded = s.stats();
+      assertTrue(degraded.degradedReads() >= 1, degraded::toString);
+      assertTrue(degraded.decodeNanos() > 0, degraded::toString);
+      assertEquals(written.encodeNanos(), degraded.encodeNanos(), "reads encode nothing");
+      ((LocalObjectStore) s).healQueued(); // or the background healer, first
+      StoreStats healed = s.stats();
+      assertEquals(1, healed.healedObjects(), healed::toString);
+      assertTrue(healed.decodeNanos() >= degraded.decodeNanos());
     }
   }
 
@@ -171,6 +209,7 @@ class DegradedTest {
       assertEquals(files.size(), TestStores.shardFiles(c).size());
       assertTrue(s.stats().objectsScrubbed() > 0);
       assertTrue(s.stats().blocksRebuilt() > 0);
+      assertEquals(r.objectsHealed(), s.stats().healedObjects());
       assertAllReadable(s, objs);
     }
   }

@@ -268,9 +268,28 @@ class ObjectStoreTest {
   }
 
   @Test
+  void metadataStatsGrowWithTheIndex() {
+    MetadataStats empty = store.metadataStats();
+    for (int i = 0; i < 200; i++) {
+      store.put("data", "key-" + i, new byte[] {1}, PutOptions.DEFAULT);
+    }
+    MetadataStats after = store.metadataStats();
+    for (MetadataStats m : List.of(empty, after)) {
+      assertTrue(m.liveDataBytes() >= 0, m::toString);
+      assertTrue(m.pendingCompactionBytes() >= 0, m::toString);
+      assertTrue(m.runningCompactions() >= 0, m::toString);
+    }
+    assertTrue(
+        after.sstFilesBytes() + after.memtableBytes()
+            > empty.sstFilesBytes() + empty.memtableBytes(),
+        () -> empty + " -> " + after);
+  }
+
+  @Test
   void closedStoreAnswersStoreClosed() {
     store.close();
     assertEquals(StatusCode.STORE_CLOSED, status(() -> store.head("data", "x")));
+    assertEquals(StatusCode.STORE_CLOSED, status(store::metadataStats));
     store = ObjectStores.open(config);
   }
 
