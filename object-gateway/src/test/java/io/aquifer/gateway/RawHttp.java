@@ -68,7 +68,8 @@ final class RawHttp implements AutoCloseable {
    * Signs a request for the gateway at {@code port} with the SDK's signer.
    *
    * @param path the encoded path as it goes on the wire
-   * @param query the raw query, "" for none
+   * @param query {@code name=value} pairs joined by '&', "" for none; the SDK encodes the values,
+   *     so they are written plain
    * @param payload the body to sign (its SHA-256, or aws-chunked framing when {@code chunked}), or
    *     null for none
    * @param headers name, value pairs to sign along
