@@ -85,8 +85,8 @@ final class GatewayMetrics {
 
   /** Records a finished request: its count by op and status, and its latency. */
   void request(S3Op op, int status, long nanos) {
-    requestCounter(op, status).increment();
     timers[op.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    requestCounter(op, status).increment(); // last: a reader that sees it sees the timing too
   }
 
   /**

@@ -119,9 +119,17 @@ final class S3Handler {
     metrics.error(e.error());
     if (!ex.authenticated) {
       metrics.malformed(e.error()); // rejected before an operation ran
-    }
-    ex.noteStatus(e.error().status());
-    if (e.error().status() >= 500) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "request "
+              + ex.requestId
+              + " from "
+              + ex.channel.remoteAddress()
+              + " rejected: "
+              + e.error().code()
+              + ": "
+              + e.getMessage());
+    } else if (e.error().status() >= 500) {
       LOG.log(
           System.Logger.Level.WARNING,
           "request " + ex.requestId + ": " + e.error().code() + ": " + e.getMessage(),
@@ -132,6 +140,7 @@ final class S3Handler {
       ex.channel.close();
       return;
     }
+    ex.noteStatus(e.error().status()); // the status counts even if the client is gone
     ex.settleUnreadBody();
     if (!ex.channel.isActive()) {
       return;

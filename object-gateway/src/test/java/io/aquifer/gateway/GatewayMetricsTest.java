@@ -138,23 +138,18 @@ class GatewayMetricsTest {
           .putObject(b -> b.bucket("prom").key("k"), RequestBody.fromString("hello"));
       assertThrows(
           S3Exception.class, () -> p.client().headObject(b -> b.bucket("prom").key("missing")));
-      Await.until(
-          "HeadObject 404 scraped",
-          () ->
-              prometheus
-                  .scrape()
-                  .contains("aquifer_s3_requests_total{op=\"HeadObject\",status=\"404\"} 1"));
-      String text = prometheus.scrape();
       for (String line :
           new String[] {
+            "aquifer_s3_requests_total{op=\"HeadObject\",status=\"404\"} 1",
             "aquifer_s3_requests_total{op=\"PutObject\",status=\"200\"} 1",
             "aquifer_s3_request_seconds_count{op=\"PutObject\"} 1",
             "aquifer_s3_received_bytes_total 5",
             "aquifer_s3_errors_total{code=\"NoSuchKey\"} 1",
             "aquifer_s3_inflight_requests 0",
           }) {
-        assertTrue(text.contains(line), line + " in\n" + text);
+        Await.until(line, () -> prometheus.scrape().contains(line));
       }
+      String text = prometheus.scrape();
       for (String name :
           new String[] {
             "aquifer_s3_request_seconds_bucket{op=\"PutObject\",le=",
@@ -165,6 +160,127 @@ class GatewayMetricsTest {
         assertTrue(text.contains(name), name + " in\n" + text);
       }
     }
+  }
+
+  @Test
+  void everyOperationHasItsOwnTag() {
+    S3Client c = fx.client();
+    c.listBuckets();
+    c.createBucket(b -> b.bucket("ops"));
+    c.headBucket(b -> b.bucket("ops"));
+    c.getBucketLocation(b -> b.bucket("ops"));
+    c.putObject(b -> b.bucket("ops").key("a"), RequestBody.fromString("a"));
+    c.getObjectAsBytes(b -> b.bucket("ops").key("a"));
+    c.headObject(b -> b.bucket("ops").key("a"));
+    c.copyObject(
+        b -> b.sourceBucket("ops").sourceKey("a").destinationBucket("ops").destinationKey("b"));
+    c.listObjects(b -> b.bucket("ops"));
+    c.listObjectsV2(b -> b.bucket("ops"));
+    c.putObjectTagging(
+        b ->
+            b.bucket("ops")
+                .key("a")
+                .tagging(
+                    t ->
+                        t.tagSet(
+                            software.amazon.awssdk.services.s3.model.Tag.builder()
+                                .key("k")
+                                .value("v")
+                                .build())));
+    c.getObjectTagging(b -> b.bucket("ops").key("a"));
+    c.deleteObjectTagging(b -> b.bucket("ops").key("a"));
+    String upload = c.createMultipartUpload(b -> b.bucket("ops").key("m")).uploadId();
+    String etag =
+        c.uploadPart(
+                b -> b.bucket("ops").key("m").uploadId(upload).partNumber(1),
+                RequestBody.fromString("part"))
+            .eTag();
+    c.uploadPartCopy(
+        b ->
+            b.sourceBucket("ops")
+                .sourceKey("a")
+                .destinationBucket("ops")
+                .destinationKey("m")
+                .uploadId(upload)
+                .partNumber(2));
+    c.listParts(b -> b.bucket("ops").key("m").uploadId(upload));
+    c.listMultipartUploads(b -> b.bucket("ops"));
+    c.abortMultipartUpload(b -> b.bucket("ops").key("m").uploadId(upload));
+    String second = c.createMultipartUpload(b -> b.bucket("ops").key("n")).uploadId();
+    String e2 =
+        c.uploadPart(
+                b -> b.bucket("ops").key("n").uploadId(second).partNumber(1),
+                RequestBody.fromString("only part"))
+            .eTag();
+    c.completeMultipartUpload(
+        b ->
+            b.bucket("ops")
+                .key("n")
+                .uploadId(second)
+                .multipartUpload(
+                    u ->
+                        u.parts(
+                            software.amazon.awssdk.services.s3.model.CompletedPart.builder()
+                                .partNumber(1)
+                                .eTag(e2)
+                                .build())));
+    c.deleteObject(b -> b.bucket("ops").key("a"));
+    c.deleteObjects(
+        b ->
+            b.bucket("ops")
+                .delete(
+                    d ->
+                        d.objects(
+                            software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder()
+                                .key("b")
+                                .build(),
+                            software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder()
+                                .key("n")
+                                .build())));
+    c.deleteBucket(b -> b.bucket("ops"));
+    assertTrue(etag != null);
+    java.util.Map<String, Integer> expected = new java.util.LinkedHashMap<>();
+    for (String op :
+        new String[] {
+          "ListBuckets",
+          "CreateBucket",
+          "HeadBucket",
+          "GetBucketLocation",
+          "PutObject",
+          "GetObject",
+          "HeadObject",
+          "CopyObject",
+          "ListObjects",
+          "ListObjectsV2",
+          "PutObjectTagging",
+          "GetObjectTagging",
+          "DeleteObjectTagging",
+          "ListParts",
+          "ListMultipartUploads",
+          "AbortMultipartUpload",
+          "UploadPartCopy",
+          "CompleteMultipartUpload",
+          "DeleteObject",
+          "DeleteObjects",
+          "DeleteBucket"
+        }) {
+      expected.put(op, 1);
+    }
+    expected.put("CreateMultipartUpload", 2);
+    expected.put("UploadPart", 2);
+    for (var e : expected.entrySet()) {
+      int status =
+          switch (e.getKey()) {
+            case "DeleteObjectTagging", "AbortMultipartUpload", "DeleteObject", "DeleteBucket" ->
+                204;
+            default -> 200;
+          };
+      Await.equal(
+          e.getKey() + " " + status, (double) e.getValue(), () -> requests(e.getKey(), status));
+      assertEquals(e.getValue().longValue(), timed(e.getKey()), e.getKey());
+    }
+    assertEquals(0, timed("Unknown"));
+    assertEquals(java.util.Map.of(), fx.gateway.errorCounts());
   }
 
   @Test
@@ -225,7 +341,7 @@ class GatewayMetricsTest {
         1.0,
         () -> counter("aquifer.s3.malformed.requests", "SignatureDoesNotMatch"));
     assertEquals(1.0, counter("aquifer.s3.errors", "SignatureDoesNotMatch"));
-    assertEquals(1.0, requests("PutObject", 403));
+    Await.equal("PutObject 403", 1.0, () -> requests("PutObject", 403));
     assertEquals(1L, fx.gateway.malformedCounts().get("SignatureDoesNotMatch"));
     // an unknown operation is tagged Unknown
     assertThrows(S3Exception.class, () -> s3.getBucketAcl(b -> b.bucket("metrics")));

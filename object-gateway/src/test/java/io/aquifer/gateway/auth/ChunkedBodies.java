@@ -13,7 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
  * A test encoder of aws-chunked bodies, written from the published format independently of the
  * decoder and of {@link ChunkSigner}: its own HMAC and hashing, its own framing.
  */
-final class ChunkedBodies {
+public final class ChunkedBodies {
   static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
   static final String AMZ_DATE = "20130524T000000Z";
   static final String SCOPE = "20130524/us-east-1/s3/aws4_request";
@@ -21,14 +21,14 @@ final class ChunkedBodies {
   private ChunkedBodies() {}
 
   /** The keys and chain state of one signed body. */
-  static final class Signing {
+  public static final class Signing {
     final byte[] key;
     final String amzDate;
     final String scope;
     final String seed;
     String previous;
 
-    Signing(byte[] key, String amzDate, String scope, String seed) {
+    public Signing(byte[] key, String amzDate, String scope, String seed) {
       this.key = key;
       this.amzDate = amzDate;
       this.scope = scope;
@@ -78,7 +78,7 @@ final class ChunkedBodies {
     return signingKey(SECRET, "20130524", "us-east-1");
   }
 
-  static byte[] signingKey(String secret, String date, String region) {
+  public static byte[] signingKey(String secret, String date, String region) {
     byte[] k = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), date);
     k = hmac(k, region);
     k = hmac(k, "s3");
@@ -90,7 +90,7 @@ final class ChunkedBodies {
    * chunk is added), signed when {@code signing} is non-null, with {@code trailers} after the final
    * chunk when non-null (signed with the trailer signature when signing).
    */
-  static byte[] encode(
+  public static byte[] encode(
       byte[] payload, List<Integer> sizes, Signing signing, Map<String, String> trailers) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int pos = 0;
@@ -129,7 +129,7 @@ final class ChunkedBodies {
     out.writeBytes(s.getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  static String sha256Hex(byte[] data, int from, int length) {
+  public static String sha256Hex(byte[] data, int from, int length) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(data, from, length);
@@ -149,7 +149,7 @@ final class ChunkedBodies {
     }
   }
 
-  static String hmacHex(byte[] key, String data) {
+  public static String hmacHex(byte[] key, String data) {
     return HexFormat.of().formatHex(hmac(key, data));
   }
 }

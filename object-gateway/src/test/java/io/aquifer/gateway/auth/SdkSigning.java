@@ -17,14 +17,18 @@ import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
-/** Signs requests with the AWS SDK for Java v2's own SigV4 signer, configured as for S3. */
-final class SdkSigning {
+/**
+ * Signs requests with the AWS SDK for Java v2's own SigV4 signer, configured as for S3. Public for
+ * the gateway's raw-socket tests.
+ */
+public final class SdkSigning {
   private static final AwsV4HttpSigner SIGNER = AwsV4HttpSigner.create();
 
   private SdkSigning() {}
 
   /** A request as the gateway sees it. */
-  record Wire(String method, String rawPath, String rawQuery, HttpHeaders headers, byte[] body) {}
+  public record Wire(
+      String method, String rawPath, String rawQuery, HttpHeaders headers, byte[] body) {}
 
   /**
    * Signs {@code request} for S3 in us-east-1.
@@ -34,7 +38,7 @@ final class SdkSigning {
    * @param chunked aws-chunked encoding
    * @param checksum a trailing checksum algorithm, or null
    */
-  static Wire sign(
+  public static Wire sign(
       SdkHttpRequest request,
       byte[] payload,
       String accessKey,
