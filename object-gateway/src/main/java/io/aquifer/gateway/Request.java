@@ -161,12 +161,12 @@ final class Request {
       char c = s.charAt(i);
       if (c == '%') {
         if (i + 2 >= s.length()) {
-          throw new S3Exception(S3Error.INVALID_ARGUMENT, "invalid percent-encoding in the URI");
+          throw new S3Exception(S3Error.INVALID_URI, "invalid percent-encoding in the URI");
         }
         int hi = Character.digit(s.charAt(i + 1), 16);
         int lo = Character.digit(s.charAt(i + 2), 16);
         if (hi < 0 || lo < 0) {
-          throw new S3Exception(S3Error.INVALID_ARGUMENT, "invalid percent-encoding in the URI");
+          throw new S3Exception(S3Error.INVALID_URI, "invalid percent-encoding in the URI");
         }
         out.write(hi << 4 | lo);
         i += 2;
@@ -189,7 +189,7 @@ final class Request {
           .decode(ByteBuffer.wrap(out.toByteArray()))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new S3Exception(S3Error.INVALID_ARGUMENT, "the URI is not valid UTF-8");
+      throw new S3Exception(S3Error.INVALID_URI, "the URI is not valid UTF-8");
     }
   }
 

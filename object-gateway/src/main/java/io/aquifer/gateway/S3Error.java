@@ -22,6 +22,7 @@ public enum S3Error {
   INVALID_ACCESS_KEY_ID(
       "InvalidAccessKeyId", 403, "The access key ID you provided does not exist in our records."),
   INVALID_ARGUMENT("InvalidArgument", 400, "Invalid argument."),
+  INVALID_URI("InvalidURI", 400, "Couldn't parse the specified URI."),
   INVALID_BUCKET_NAME("InvalidBucketName", 400, "The specified bucket is not valid."),
   INVALID_DIGEST("InvalidDigest", 400, "The Content-MD5 or checksum you specified is not valid."),
   INVALID_PART("InvalidPart", 400, "One or more of the specified parts could not be found."),

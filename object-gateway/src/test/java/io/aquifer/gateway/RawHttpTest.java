@@ -514,7 +514,7 @@ class RawHttpTest {
     byte[] data = utf8("bad utf-8");
     for (String path : new String[] {"/raw/bad%FF", "/raw/%C3", "/raw/%ED%A0%80-surrogate"}) {
       SdkSigning.Wire w = sign("PUT", path, "", data);
-      expectError("InvalidArgument", 400, true, () -> once(RawHttp.bytes(w, -1, data), false));
+      expectError("InvalidURI", 400, true, () -> once(RawHttp.bytes(w, -1, data), false));
     }
     assertNull(
         fx.store.list(BUCKET, io.aquifer.storage.ListQuery.prefix("bad")).objects().stream()
