@@ -4,7 +4,9 @@ import io.aquifer.storage.BucketInfo;
 import io.aquifer.storage.BucketUsage;
 import io.aquifer.storage.DriveState;
 import io.aquifer.storage.DriveStatus;
+import io.aquifer.storage.MetadataStats;
 import io.aquifer.storage.ObjectStore;
+import io.aquifer.storage.StorageException;
 import io.aquifer.storage.StoreStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -62,6 +64,13 @@ final class NodeMetrics implements AutoCloseable {
     counter("aquifer.ec.encoded.bytes", "data bytes erasure-encoded", st -> st.bytesEncoded());
     counter("aquifer.ec.decoded.bytes", "bytes rebuilt by reconstruction", st -> st.bytesDecoded());
     counter(
+        "aquifer.ec.encode.seconds", "time spent erasure-encoding", st -> st.encodeNanos() / 1e9);
+    counter("aquifer.ec.decode.seconds", "time spent reconstructing", st -> st.decodeNanos() / 1e9);
+    counter(
+        "aquifer.storage.healed.objects",
+        "objects (or parts) with a shard rewritten by heal, scrub or the heal queue",
+        st -> st.healedObjects());
+    counter(
         "aquifer.storage.degraded.reads",
         "stripes read with a missing or corrupt block",
         st -> st.degradedReads());
@@ -96,6 +105,20 @@ final class NodeMetrics implements AutoCloseable {
           .tags(t)
           .register(registry);
     }
+    kv("aquifer.kv.size.bytes", "metadata index: SST files", MetadataStats::sstFilesBytes);
+    kv(
+        "aquifer.kv.live.data.bytes",
+        "metadata index: live data (estimate)",
+        MetadataStats::liveDataBytes);
+    kv("aquifer.kv.memtable.bytes", "metadata index: memtables", MetadataStats::memtableBytes);
+    kv(
+        "aquifer.kv.pending.compaction.bytes",
+        "metadata index: bytes compaction still has to rewrite (estimate)",
+        MetadataStats::pendingCompactionBytes);
+    kv(
+        "aquifer.kv.running.compactions",
+        "metadata index: compactions running",
+        MetadataStats::runningCompactions);
     bucketBytes =
         MultiGauge.builder("aquifer.bucket.bytes").description("bytes stored").register(registry);
     bucketObjects =
@@ -106,6 +129,12 @@ final class NodeMetrics implements AutoCloseable {
 
   private void counter(String name, String help, ToDoubleFunction<StoreStats> f) {
     FunctionCounter.builder(name, store, s -> f.applyAsDouble(s.stats()))
+        .description(help)
+        .register(registry);
+  }
+
+  private void kv(String name, String help, ToDoubleFunction<MetadataStats> f) {
+    Gauge.builder(name, store, s -> f.applyAsDouble(s.metadataStats()))
         .description(help)
         .register(registry);
   }
@@ -125,7 +154,12 @@ final class NodeMetrics implements AutoCloseable {
       List<MultiGauge.Row<?>> bytes = new ArrayList<>();
       List<MultiGauge.Row<?>> objects = new ArrayList<>();
       for (BucketInfo b : store.listBuckets()) {
-        BucketUsage u = store.usage(b.name());
+        BucketUsage u;
+        try {
+          u = store.usage(b.name());
+        } catch (StorageException e) {
+          continue; // deleted since the listing
+        }
         Tags t = Tags.of("bucket", b.name());
         bytes.add(MultiGauge.Row.of(t, u.bytes()));
         objects.add(MultiGauge.Row.of(t, u.objects()));
