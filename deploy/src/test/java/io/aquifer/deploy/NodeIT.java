@@ -201,10 +201,26 @@ class NodeIT {
         assertCode(409, "BucketAlreadyExists", () -> b.createBucket(r -> r.bucket("alice-bucket")));
         assertCode(
             409, "BucketAlreadyOwnedByYou", () -> a.createBucket(r -> r.bucket("alice-bucket")));
+        b.createBucket(r -> r.bucket("bob-bucket"));
+        assertCode(
+            403,
+            "AccessDenied",
+            () ->
+                b.copyObject(
+                    r ->
+                        r.sourceBucket("alice-bucket")
+                            .sourceKey("x")
+                            .destinationBucket("bob-bucket")
+                            .destinationKey("stolen")));
+        assertEquals(
+            List.of("bob-bucket"), b.listBuckets().buckets().stream().map(Bucket::name).toList());
         // root administers the node and sees every bucket
         assertEquals(
             "alice's",
             root.getObjectAsBytes(r -> r.bucket("alice-bucket").key("x")).asUtf8String());
+        assertEquals(
+            List.of("alice-bucket", "bob-bucket", "root-bucket"),
+            root.listBuckets().buckets().stream().map(Bucket::name).toList());
 
         NodeProcess.Run quota =
             NodeProcess.cli(
@@ -257,13 +273,27 @@ class NodeIT {
                 tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "rotate", "bob");
         assertEquals(0, rotate.exitCode(), rotate.toString());
         assertCode(403, "InvalidAccessKeyId", () -> b.listBuckets());
+        NodeProcess.Run remove =
+            NodeProcess.cli(
+                tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "remove", "alice");
+        assertEquals(0, remove.exitCode(), remove.toString());
+        assertCode(403, "InvalidAccessKeyId", () -> a.listBuckets());
+        // alice's bucket stays, and root still reaches it
+        assertEquals(
+            "alice's",
+            root.getObjectAsBytes(r -> r.bucket("alice-bucket").key("x")).asUtf8String());
+        NodeProcess.Run again =
+            NodeProcess.cli(
+                tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "remove", "alice");
+        assertEquals(1, again.exitCode(), again.toString());
+        assertTrue(again.stderr().contains("NoSuchUser"), again.stderr());
       }
 
       NodeProcess.Run list =
           NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "user", "list");
       assertEquals(0, list.exitCode(), list.toString());
       assertFalse(list.stdout().contains("secretKey"), list.stdout());
-      assertEquals(3, list.json().size());
+      assertEquals(2, list.json().size()); // root and bob
       NodeProcess.Run info =
           NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", endpoint, "info");
       assertEquals(0, info.exitCode(), info.toString());
