@@ -44,7 +44,13 @@ final class LocalObjectStore implements ObjectStore {
   private final Object bucketIdLock = new Object();
   private volatile boolean closed;
 
-  LocalObjectStore(StoreCore core) {
+  /**
+   * Opens the store on its core: collects leftovers of interrupted writes and, with {@code
+   * background}, starts the maintenance thread (healing and scrubbing). Without it, nothing is
+   * healed until {@link #heal}, {@link #healQueued} or {@link #scrubNow} is called: for tests that
+   * need the heal queue to stay as the reads left it.
+   */
+  LocalObjectStore(StoreCore core, boolean background) {
     this.core = core;
     this.kv = core.kv;
     for (int i = 0; i < keyLocks.length; i++) {
@@ -55,7 +61,9 @@ final class LocalObjectStore implements ObjectStore {
     this.maintenance = new Maintenance(core, this);
     migrateBucketRecords();
     maintenance.recover();
-    maintenance.start();
+    if (background) {
+      maintenance.start();
+    }
   }
 
   // ---- locks and records
@@ -648,7 +656,7 @@ final class LocalObjectStore implements ObjectStore {
         c.degradedReads.sum(),
         c.blocksRebuilt.sum(),
         c.checksumFailures.sum(),
-        c.healQueued.sum(),
+        c.healQueued.get(),
         c.objectsScrubbed.sum(),
         c.encodeNanos.sum(),
         c.decodeNanos.sum(),

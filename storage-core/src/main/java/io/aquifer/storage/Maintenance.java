@@ -2,6 +2,7 @@ package io.aquifer.storage;
 
 import io.aquifer.kv.KvBatch;
 import io.aquifer.kv.KvCursor;
+import io.aquifer.kv.KvDurability;
 import io.aquifer.kv.KvSnapshot;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -53,7 +54,10 @@ final class Maintenance {
     }
     for (int i = 0; i < keys.size(); i++) {
       deleteData(metas.get(i));
-      core.kv.delete(core.garbage, keys.get(i));
+      try (KvBatch b = core.kv.newBatch()) {
+        b.delete(core.garbage, keys.get(i));
+        core.commitDroppingHeal(b, metas.get(i).segments(), KvDurability.SYNC);
+      }
       n++;
     }
     if (n > 0) {
@@ -125,10 +129,7 @@ final class Maintenance {
       try (KvBatch b = core.kv.newBatch()) {
         b.delete(
             core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, LocalObjectStore.reclaimId(old)));
-        for (DataRef r : old.segments()) {
-          b.delete(core.heal, r.id());
-        }
-        core.kv.commit(b, io.aquifer.kv.KvDurability.NONE);
+        core.commitDroppingHeal(b, old.segments(), KvDurability.NONE);
       }
     } finally {
       lock.unlock();
@@ -160,7 +161,7 @@ final class Maintenance {
           continue; // reclaimed meanwhile
         }
         add(r, healRef(ref));
-        core.kv.delete(core.heal, ref.id());
+        core.dropHeal(ref);
       } finally {
         lock.unlock();
       }
@@ -214,6 +215,7 @@ final class Maintenance {
           lock.lock();
           try {
             add(r, healRef(ref));
+            core.dropHeal(ref); // verified and healed: no longer waiting in the queue
           } finally {
             lock.unlock();
           }

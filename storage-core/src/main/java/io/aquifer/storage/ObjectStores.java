@@ -25,6 +25,14 @@ public final class ObjectStores {
    *     rebuild-index}), when fewer than k drives are online, or when the index cannot be opened
    */
   public static ObjectStore open(StorageConfig config) {
+    return open(config, true);
+  }
+
+  /**
+   * Opens the store; without {@code background} no maintenance thread runs (see {@link
+   * LocalObjectStore#LocalObjectStore(StoreCore, boolean)}), for tests.
+   */
+  static ObjectStore open(StorageConfig config, boolean background) {
     KvStore kv = openIndex(config);
     try {
       byte[] id = kv.get(kv.table(StoreCore.T_SYSTEM), STORE_ID_KEY);
@@ -60,7 +68,7 @@ public final class ObjectStores {
                 + config.dataShards()
                 + " (k) are needed to serve data");
       }
-      return new LocalObjectStore(new StoreCore(config, kv, drives, Clock.systemUTC()));
+      return new LocalObjectStore(new StoreCore(config, kv, drives, Clock.systemUTC()), background);
     } catch (RuntimeException e) {
       kv.close();
       throw e;

@@ -1,6 +1,7 @@
 package io.aquifer.storage;
 
 import io.aquifer.kv.KvBatch;
+import io.aquifer.kv.KvCursor;
 import io.aquifer.kv.KvDurability;
 import io.aquifer.kv.KvStore;
 import io.aquifer.kv.KvTable;
@@ -8,12 +9,17 @@ import io.aquifer.storage.codec.ErasureCodec;
 import io.aquifer.storage.codec.ErasureCodecs;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What the write, read and maintenance paths share: configuration, drives, codecs, buffers,
@@ -60,6 +66,12 @@ final class StoreCore {
   private final SecureRandom random = new SecureRandom();
   private volatile Runnable healSignal = () -> {};
 
+  /**
+   * Held around every change to the heal table together with the matching update of {@link
+   * Counters#healQueued}, so that counter always equals the number of entries in the table.
+   */
+  private final ReentrantLock healLock = new ReentrantLock();
+
   StoreCore(StorageConfig config, KvStore kv, DriveSet drives, Clock clock) {
     this.config = config;
     this.kv = kv;
@@ -78,6 +90,13 @@ final class StoreCore {
             config.maxInflightBytes(),
             StripeBuffers.size(config.dataShards() + config.parityShards(), config.blockSize()));
     this.codecName = codec(config.dataShards(), config.parityShards()).name();
+    long queued = 0;
+    try (KvCursor c = kv.scan(heal, null, null)) {
+      for (; c.valid(); c.next()) {
+        queued++;
+      }
+    }
+    counters.healQueued.set(queued);
   }
 
   ErasureCodec codec(int k, int m) {
@@ -197,14 +216,69 @@ final class StoreCore {
     }
   }
 
-  /** Records that a piece of data has missing or corrupt shards; the healer picks it up. */
+  /**
+   * Records that a piece of data has missing or corrupt shards; the healer picks it up. Data
+   * already in the queue is not added again.
+   */
   void queueHeal(DataRef ref) {
     try {
-      kv.put(heal, ref.id(), MetaFormat.encodeRef(ref));
-      counters.healQueued.increment();
+      healLock.lock();
+      try {
+        if (kv.get(heal, ref.id()) == null) {
+          kv.put(heal, ref.id(), MetaFormat.encodeRef(ref));
+          counters.healQueued.incrementAndGet();
+        }
+      } finally {
+        healLock.unlock();
+      }
       healSignal.run();
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not queue {0} for healing: {1}", ref.hexId(), e.toString());
+    }
+  }
+
+  /**
+   * Removes the heal-queue entry of a piece of data that was just healed, if there is one, and
+   * lowers {@link Counters#healQueued} after the commit.
+   */
+  void dropHeal(DataRef ref) {
+    if (counters.healQueued.get() == 0) {
+      return; // empty queue; an entry being added now counts as added after this heal
+    }
+    healLock.lock();
+    try {
+      if (kv.get(heal, ref.id()) != null) {
+        kv.delete(heal, ref.id());
+        counters.healQueued.decrementAndGet();
+      }
+    } finally {
+      healLock.unlock();
+    }
+  }
+
+  /**
+   * Adds to the batch the removal of the heal-queue entries of these pieces of data, commits it,
+   * and then lowers {@link Counters#healQueued} by the number of entries that were there.
+   */
+  void commitDroppingHeal(KvBatch b, Collection<DataRef> refs, KvDurability atMost) {
+    healLock.lock();
+    try {
+      long queued = counters.healQueued.get();
+      long dropped = 0;
+      Set<ByteBuffer> seen = new HashSet<>();
+      for (DataRef r : refs) {
+        if (!seen.add(ByteBuffer.wrap(r.id()))) {
+          continue;
+        }
+        if (queued > 0 && kv.get(heal, r.id()) != null) {
+          dropped++; // an empty queue (counter 0) needs no look-up
+        }
+        b.delete(heal, r.id());
+      }
+      kv.commit(b, atMost);
+      counters.healQueued.addAndGet(-dropped);
+    } finally {
+      healLock.unlock();
     }
   }
 }

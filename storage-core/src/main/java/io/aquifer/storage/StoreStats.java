@@ -1,7 +1,7 @@
 package io.aquifer.storage;
 
 /**
- * Counters since the store opened.
+ * Counters since the store opened, and the size of the heal queue.
  *
  * @param codec name of the erasure codec implementation in use
  * @param dataShards k
@@ -11,7 +11,11 @@ package io.aquifer.storage;
  * @param degradedReads stripes read with a missing or corrupt block
  * @param blocksRebuilt blocks rewritten by heal
  * @param checksumFailures blocks that failed CRC32C verification
- * @param healQueued objects queued for healing
+ * @param healQueued objects waiting in the heal queue now (pieces of data: objects, or parts of
+ *     multipart objects), a gauge rather than a counter: counted from the index when the store
+ *     opens, up when a read or write finds damage in data not yet queued, down when the queued data
+ *     is healed (by the heal queue, a heal pass or scrub) or deleted or replaced; 0 once everything
+ *     queued is healed
  * @param objectsScrubbed objects verified by the scrubber
  * @param encodeNanos time spent in the erasure codec encoding stripes, in nanoseconds
  * @param decodeNanos time spent in the erasure codec reconstructing missing or corrupt blocks (on
