@@ -38,6 +38,29 @@ final class GatewayMetrics {
   private final MeterRegistry registry;
   private final Timer[] timers;
 
+  /**
+   * Histogram bucket bounds of the latency timers: 16 fixed buckets from 0.5 ms to 60 s (rather
+   * than Micrometer's ~70 percentile buckets), so 24 operations stay a few hundred series.
+   */
+  private static final java.time.Duration[] LATENCY_BUCKETS = {
+    java.time.Duration.ofMillis(1).dividedBy(2),
+    java.time.Duration.ofMillis(1),
+    java.time.Duration.ofMillis(2).plusNanos(500_000),
+    java.time.Duration.ofMillis(5),
+    java.time.Duration.ofMillis(10),
+    java.time.Duration.ofMillis(25),
+    java.time.Duration.ofMillis(50),
+    java.time.Duration.ofMillis(100),
+    java.time.Duration.ofMillis(250),
+    java.time.Duration.ofMillis(500),
+    java.time.Duration.ofSeconds(1),
+    java.time.Duration.ofMillis(2500),
+    java.time.Duration.ofSeconds(5),
+    java.time.Duration.ofSeconds(10),
+    java.time.Duration.ofSeconds(30),
+    java.time.Duration.ofSeconds(60)
+  };
+
   private static final int STATUS_SLOTS = MAX_STATUS - MIN_STATUS + 2;
 
   /** Per op and status: slot op * STATUS_SLOTS + (status - MIN_STATUS + 1); made on first use. */
@@ -58,7 +81,7 @@ final class GatewayMetrics {
           Timer.builder("aquifer.s3.request")
               .description("S3 request latency, from the request's headers to its response's end")
               .tag("op", op.s3Name())
-              .publishPercentileHistogram()
+              .serviceLevelObjectives(LATENCY_BUCKETS)
               .register(registry);
     }
     errors = new AtomicReferenceArray<>(S3Error.values().length);
