@@ -1,0 +1,51 @@
+package io.aquifer.transport;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.util.Objects;
+
+/**
+ * What an implementation is built with besides its config: the allocator, the protocol versions it
+ * offers and test-only faults. Package-private: production code uses {@link #defaults()}.
+ *
+ * @param allocator where frame buffers come from
+ * @param minVersion lowest protocol version offered at hello
+ * @param maxVersion highest protocol version offered at hello
+ * @param nio use NIO even where epoll is available
+ * @param ignorePeerFrameLimit fault: send frames larger than the peer accepts (to test rejection)
+ */
+record TransportOptions(
+    ByteBufAllocator allocator,
+    int minVersion,
+    int maxVersion,
+    boolean nio,
+    boolean ignorePeerFrameLimit) {
+
+  TransportOptions {
+    Objects.requireNonNull(allocator, "allocator");
+    if (minVersion < 1 || maxVersion < minVersion || maxVersion > 0xFFFF) {
+      throw new IllegalArgumentException("bad version range " + minVersion + ".." + maxVersion);
+    }
+  }
+
+  static TransportOptions defaults() {
+    return new TransportOptions(
+        PooledByteBufAllocator.DEFAULT, Wire.MIN_VERSION, Wire.MAX_VERSION, false, false);
+  }
+
+  TransportOptions withAllocator(ByteBufAllocator newAllocator) {
+    return new TransportOptions(newAllocator, minVersion, maxVersion, nio, ignorePeerFrameLimit);
+  }
+
+  TransportOptions withVersions(int min, int max) {
+    return new TransportOptions(allocator, min, max, nio, ignorePeerFrameLimit);
+  }
+
+  TransportOptions withNio(boolean useNio) {
+    return new TransportOptions(allocator, minVersion, maxVersion, useNio, ignorePeerFrameLimit);
+  }
+
+  TransportOptions withIgnorePeerFrameLimit(boolean ignore) {
+    return new TransportOptions(allocator, minVersion, maxVersion, nio, ignore);
+  }
+}

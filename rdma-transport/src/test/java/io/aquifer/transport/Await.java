@@ -1,0 +1,58 @@
+package io.aquifer.transport;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Waits for a condition another thread makes true. The wait ends as soon as it holds; the bound
+ * only keeps a broken test from hanging.
+ */
+final class Await {
+  static final long BOUND_SECONDS = 30;
+
+  private Await() {}
+
+  static void until(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("still waiting for: " + what);
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+  }
+
+  static <T> T get(CompletableFuture<T> future) {
+    try {
+      return future.get(BOUND_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (ExecutionException e) {
+      throw new AssertionError("future failed", e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("future still pending after " + BOUND_SECONDS + " s");
+    }
+  }
+
+  /** The exception a future completed with. */
+  static Throwable failure(CompletableFuture<?> future) {
+    try {
+      future.get(BOUND_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException e) {
+      throw new AssertionError("future still pending after " + BOUND_SECONDS + " s");
+    }
+    throw new AssertionError("future succeeded but was expected to fail");
+  }
+}
