@@ -252,7 +252,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     while (!closed && in.readableBytes() >= Wire.HEADER_BYTES) {
       int i = in.readerIndex();
       if (in.getInt(i) != Wire.MAGIC) {
-        fail("protocol violation: bad magic 0x" + Integer.toHexString(in.getInt(i)), true);
+        violation("bad magic 0x" + Integer.toHexString(in.getInt(i)));
         break;
       }
       int frameVersion = in.getUnsignedByte(i + 4);
@@ -298,7 +298,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
       int checksum) {
     if ((flags & Wire.FLAG_CRC) != 0 && Wire.crc32c(crc, header, payload) != checksum) {
       release(header, payload);
-      fail("protocol violation: CRC32C mismatch in a frame of type " + type, true);
+      violation("CRC32C mismatch in a frame of type " + type);
       return;
     }
     if (!helloDone) {
@@ -307,15 +307,14 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     }
     if (frameVersion != version) {
       release(header, payload);
-      fail(
-          "protocol violation: frame version " + frameVersion + " after agreeing " + version, true);
+      violation("frame version " + frameVersion + " after agreeing " + version);
       return;
     }
     if (Wire.flowControlled(type)) {
       held += frameBytes;
       if (held > config.windowBytes()) {
         release(header, payload);
-        fail("protocol violation: the peer sent beyond its credit", true);
+        violation("the peer sent beyond its credit");
         return;
       }
     }
@@ -323,7 +322,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
       case Wire.TYPE_REQUEST -> {
         if (isClient()) {
           release(header, payload);
-          fail("protocol violation: a request sent to the client side", true);
+          violation("a request sent to the client side");
         } else {
           onRequest(flags, id, header, payload, frameBytes);
         }
@@ -347,7 +346,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
       }
       default -> {
         release(header, payload);
-        fail("protocol violation: unexpected frame type " + type, true);
+        violation("unexpected frame type " + type);
       }
     }
   }
@@ -361,13 +360,13 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
       return;
     }
     if (hello == null) {
-      fail("protocol violation: expected a hello, got frame type " + type, true);
+      violation("expected a hello, got frame type " + type);
       return;
     }
     if (isClient()) {
       int chosen = hello.chosenVersion();
       if (chosen < options.minVersion() || chosen > options.maxVersion()) {
-        fail("protocol violation: the server chose version " + chosen, true);
+        violation("the server chose version " + chosen);
         return;
       }
       agree(chosen, hello);
@@ -466,7 +465,11 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     }
     if (failure != null || reply == null) {
       String why = failure == null ? "handler completed with no reply" : String.valueOf(failure);
-      LOG.log(System.Logger.Level.WARNING, "transport request {0}: handler failed: {1}", id, why);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "transport request {0}: handler failed: {1}",
+          Long.toString(id),
+          why);
       sendError(
           id,
           new Wire.ErrorBody(
@@ -522,7 +525,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
 
   private void onCredit(long granted) {
     if (granted < 0 || granted > peerWindow - credit) {
-      fail("protocol violation: a credit of " + granted + " bytes exceeds what was sent", true);
+      violation("a credit of " + granted + " bytes exceeds what was sent");
       return;
     }
     credit += granted;
@@ -532,7 +535,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
 
   private void onError(long id, Wire.ErrorBody body) {
     if (body == null) {
-      fail("protocol violation: a short error frame", true);
+      violation("a short error frame");
       return;
     }
     TransportError error =
@@ -663,15 +666,25 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
         System.Logger.Level.WARNING,
         "transport {0}: request {1}: frame of {2} bytes exceeds this side''s limit of {3}; closing",
         ctx.channel().remoteAddress(),
-        id,
-        total,
-        config.maxFrameBytes());
+        Long.toString(id),
+        Long.toString(total),
+        Integer.toString(config.maxFrameBytes()));
     sendError(
         id,
         new Wire.ErrorBody(
             Wire.ERR_FRAME_TOO_LARGE, 0, total, config.maxFrameBytes(), error.describe()));
-    fail("protocol violation: " + error.describe(), false);
+    fail("frame too large: " + error.describe(), false);
     closeAfterFlush();
+  }
+
+  /** The peer broke the protocol: log it once and close. */
+  private void violation(String what) {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "transport {0}: protocol violation, closing: {1}",
+        ctx.channel().remoteAddress(),
+        what);
+    fail("protocol violation: " + what, true);
   }
 
   private void closeAfterFlush() {

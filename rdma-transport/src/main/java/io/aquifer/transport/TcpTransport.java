@@ -93,7 +93,7 @@ final class TcpTransport implements Transport {
                           "transport refused {0}: the buffer pool of {1} bytes is taken by open"
                               + " connections",
                           channel.remoteAddress(),
-                          config.bufferPoolBytes());
+                          Long.toString(config.bufferPoolBytes()));
                       channel.close();
                       return;
                     }
