@@ -602,6 +602,10 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
       Outgoing next = queue.peek();
       long size = next.size();
       if (size > credit) {
+        queuedFrames = queue.size();
+        if (options.probe() != TransportProbe.NONE) {
+          options.probe().sendBlocked(flow());
+        }
         break;
       }
       queue.poll();
@@ -731,6 +735,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
       ctx.close();
     }
     transport.connectionClosed(this);
+    options.probe().connectionClosed(lost);
     written.forEach(f -> f.complete(null));
     pending.forEach(call -> call.finish(lost));
     streams.forEach(stream -> stream.fail(lost));
@@ -854,7 +859,10 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
   private final class InStream implements InboundStream {
     private final long id;
     private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicBoolean subscribed =
+        new java.util.concurrent.atomic.AtomicBoolean();
     private InboundStream.ChunkListener listener;
+    private boolean draining;
     private long demand;
     private boolean ended;
     private boolean done;
@@ -868,11 +876,11 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     @Override
     public void subscribe(InboundStream.ChunkListener newListener) {
       java.util.Objects.requireNonNull(newListener, "listener");
+      if (!subscribed.compareAndSet(false, true)) {
+        throw new IllegalStateException("stream " + id + " already has a listener");
+      }
       onLoop(
           () -> {
-            if (listener != null) {
-              throw new IllegalStateException("stream " + id + " already has a listener");
-            }
             listener = newListener;
             if (failure != null) {
               newListener.onError(failure);
@@ -914,6 +922,18 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     }
 
     private void drain() {
+      if (draining) {
+        return; // a listener asked for more from inside onChunk: the loop below goes on
+      }
+      draining = true;
+      try {
+        drainOnce();
+      } finally {
+        draining = false;
+      }
+    }
+
+    private void drainOnce() {
       while (!done && listener != null && demand > 0 && !chunks.isEmpty()) {
         Chunk next = chunks.poll();
         demand--;

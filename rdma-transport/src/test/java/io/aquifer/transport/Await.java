@@ -1,32 +1,18 @@
 package io.aquifer.transport;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
- * Waits for a condition another thread makes true. The wait ends as soon as it holds; the bound
+ * Waits for a future another thread completes. The wait ends as soon as it completes; the bound
  * only keeps a broken test from hanging.
  */
 final class Await {
   static final long BOUND_SECONDS = 30;
 
   private Await() {}
-
-  static void until(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("still waiting for: " + what);
-      }
-      LockSupport.parkNanos(1_000_000);
-    }
-  }
 
   static <T> T get(CompletableFuture<T> future) {
     try {

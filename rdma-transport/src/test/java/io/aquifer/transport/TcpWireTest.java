@@ -170,11 +170,21 @@ class TcpWireTest implements BufferLeakExtension.Counted {
 
   @Test
   void connectionsBeyondTheBufferPoolAreRefused() {
-    InetSocketAddress address =
-        Await.get(
-                transport(config().withSizes(FRAME, WINDOW, 2L * WINDOW))
-                    .listen(TransportContractTest.ECHO))
-            .address();
+    CompletableFuture<TransportError.ConnectionLost> serverSideClosed = new CompletableFuture<>();
+    TcpTransport server =
+        new TcpTransport(
+            config().withSizes(FRAME, WINDOW, 2L * WINDOW),
+            TransportOptions.defaults()
+                .withAllocator(allocator.allocator())
+                .withProbe(
+                    new TransportProbe() {
+                      @Override
+                      public void connectionClosed(TransportError.ConnectionLost why) {
+                        serverSideClosed.complete(why);
+                      }
+                    }));
+    opened.add(server);
+    InetSocketAddress address = Await.get(server.listen(TransportContractTest.ECHO)).address();
     TcpTransport clients = transport(config());
     Connection first = Await.get(clients.connect(address));
     Await.get(clients.connect(address));
@@ -183,19 +193,8 @@ class TcpWireTest implements BufferLeakExtension.Counted {
     assertInstanceOf(TransportError.ConnectionLost.class, refused.error());
 
     first.close();
-    Await.get(first.closeFuture());
-    Await.until(
-        "the server to see the close and free its window",
-        () -> {
-          CompletableFuture<Connection> again = clients.connect(address);
-          Connection connection;
-          try {
-            connection = again.join();
-          } catch (java.util.concurrent.CompletionException e) {
-            return false;
-          }
-          opened.add(connection);
-          return true;
-        });
+    Await.get(serverSideClosed); // the server has seen the close and freed that window
+    assertEquals(WINDOW, server.poolFreeBytes());
+    opened.add(Await.get(clients.connect(address)));
   }
 }

@@ -294,46 +294,61 @@ abstract class TransportContractTest implements BufferLeakExtension.Counted {
   void aReceiverThatDoesNotConsumeStopsTheSenderWithinTheWindow() {
     CompletableFuture<InboundStream> opened = new CompletableFuture<>();
     CompletableFuture<Reply> reply = new CompletableFuture<>();
+    CompletableFuture<Connection.FlowStats> blocked = new CompletableFuture<>();
     AtomicLong delivered = new AtomicLong();
-    Connection connection =
-        connect(
-            new RequestHandler() {
-              @Override
-              public CompletableFuture<Reply> onRequest(Message request) {
-                request.close();
-                return CompletableFuture.completedFuture(Reply.error(500, "unary"));
-              }
-
-              @Override
-              public CompletableFuture<Reply> onStream(Message header, InboundStream stream) {
-                header.close();
-                stream.subscribe(
-                    new InboundStream.ChunkListener() {
+    Transport server = transport(config(), options());
+    Transport client =
+        transport(
+            config(),
+            options()
+                .withProbe(
+                    new TransportProbe() {
                       @Override
-                      public void onChunk(ByteBuf chunk) {
-                        delivered.addAndGet(chunk.readableBytes());
-                        chunk.release();
+                      public void sendBlocked(Connection.FlowStats flow) {
+                        blocked.complete(flow);
                       }
+                    }));
+    Transport.Listener listener =
+        Await.get(
+            server.listen(
+                new RequestHandler() {
+                  @Override
+                  public CompletableFuture<Reply> onRequest(Message request) {
+                    request.close();
+                    return CompletableFuture.completedFuture(Reply.error(500, "unary"));
+                  }
 
-                      @Override
-                      public void onEnd() {
-                        reply.complete(
-                            Reply.ok(
-                                ByteBufUtil.writeUtf8(
-                                    io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
-                                    Long.toString(delivered.get())),
-                                null));
-                      }
+                  @Override
+                  public CompletableFuture<Reply> onStream(Message header, InboundStream stream) {
+                    header.close();
+                    stream.subscribe(
+                        new InboundStream.ChunkListener() {
+                          @Override
+                          public void onChunk(ByteBuf chunk) {
+                            delivered.addAndGet(chunk.readableBytes());
+                            chunk.release();
+                          }
 
-                      @Override
-                      public void onError(TransportError error) {
-                        reply.complete(Reply.error(500, error.describe()));
-                      }
-                    });
-                opened.complete(stream); // asks for nothing yet
-                return reply;
-              }
-            });
+                          @Override
+                          public void onEnd() {
+                            reply.complete(
+                                Reply.ok(
+                                    ByteBufUtil.writeUtf8(
+                                        io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+                                        Long.toString(delivered.get())),
+                                    null));
+                          }
+
+                          @Override
+                          public void onError(TransportError error) {
+                            reply.complete(Reply.error(500, error.describe()));
+                          }
+                        });
+                    opened.complete(stream); // asks for nothing yet
+                    return reply;
+                  }
+                }));
+    Connection connection = Await.get(client.connect(listener.address()));
     int chunk = FRAME - Wire.HEADER_BYTES;
     int chunks = 4 * WINDOW / chunk;
     OutboundStream stream = connection.openStream(text("put"));
@@ -342,13 +357,9 @@ abstract class TransportContractTest implements BufferLeakExtension.Counted {
       writes.add(stream.write(patternChunk((long) i * chunk, chunk)));
     }
     InboundStream inbound = Await.get(opened);
-    Await.until(
-        "the sender to run out of credit",
-        () -> {
-          Connection.FlowStats flow = connection.flow();
-          return flow.queuedFrames() > 0 && flow.outstandingBytes() + FRAME > WINDOW;
-        });
-    Connection.FlowStats stalled = connection.flow();
+    Connection.FlowStats stalled = Await.get(blocked); // the next frame did not fit the window
+    assertTrue(stalled.queuedFrames() > 0, () -> "blocked with nothing queued: " + stalled);
+    assertTrue(stalled.outstandingBytes() + FRAME > WINDOW, () -> "blocked early: " + stalled);
     assertTrue(stalled.outstandingBytes() <= WINDOW, () -> "stalled at " + stalled);
     assertTrue(stalled.maxOutstandingBytes() <= WINDOW, () -> "peaked at " + stalled);
     assertEquals(0, delivered.get());
