@@ -208,12 +208,10 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
             .schedule(
                 () -> {
                   if (!helloDone && !closed) {
-                    if (isClient()) {
-                      connected.completeExceptionally(
-                          new TransportException(
-                              new TransportError.Timeout(config.connectTimeout())));
-                    }
-                    fail("no hello within " + config.connectTimeout().toMillis() + " ms", true);
+                    fail(
+                        "no hello within " + config.connectTimeout().toMillis() + " ms",
+                        true,
+                        new TransportError.Timeout(config.connectTimeout()));
                   }
                 },
                 config.connectTimeout().toNanos(),
@@ -549,10 +547,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
           default -> new TransportError.ConnectionLost("peer reported: " + body.message());
         };
     if (id == 0) {
-      if (isClient() && !connected.isDone()) {
-        connected.completeExceptionally(new TransportException(error));
-      }
-      fail("peer reported: " + error.describe(), true);
+      fail("peer reported: " + error.describe(), true, error);
       return;
     }
     Call call = calls.remove(id);
@@ -707,17 +702,25 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
    * TransportError.ConnectionLost}, queued buffers are released, the window returns to the pool.
    */
   private void fail(String reason, boolean closeChannel) {
+    fail(reason, closeChannel, null);
+  }
+
+  /** As {@link #fail(String, boolean)}; a connect still pending fails with {@code connectError}. */
+  private void fail(String reason, boolean closeChannel, TransportError connectError) {
     if (closed) {
       return;
     }
     closed = true;
     TransportError.ConnectionLost lost = new TransportError.ConnectionLost(reason);
-    closeFuture.complete(lost);
     if (helloTimeout != null) {
       helloTimeout.cancel(false);
     }
+    transport.connectionClosed(this); // first: whoever sees the outcome sees the window returned
+    options.probe().connectionClosed(lost);
+    closeFuture.complete(lost);
     if (isClient() && !connected.isDone()) {
-      connected.completeExceptionally(new TransportException(lost));
+      connected.completeExceptionally(
+          new TransportException(connectError == null ? lost : connectError));
     }
     List<CompletableFuture<Void>> written = new ArrayList<>();
     for (Outgoing frame; (frame = queue.poll()) != null; ) {
@@ -734,8 +737,6 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     if (closeChannel) {
       ctx.close();
     }
-    transport.connectionClosed(this);
-    options.probe().connectionClosed(lost);
     written.forEach(f -> f.complete(null));
     pending.forEach(call -> call.finish(lost));
     streams.forEach(stream -> stream.fail(lost));

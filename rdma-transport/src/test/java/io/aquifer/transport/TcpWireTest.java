@@ -151,6 +151,32 @@ class TcpWireTest implements BufferLeakExtension.Counted {
   }
 
   @Test
+  void aServerThatNeverSaysHelloFailsTheConnectWithATimeout() throws IOException {
+    try (java.net.ServerSocket silent =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      TransportConfig quick =
+          new TransportConfig(
+              TransportConfig.Kind.TCP,
+              false,
+              null,
+              null,
+              FRAME,
+              WINDOW,
+              64L << 20,
+              null,
+              Duration.ofMillis(200),
+              true);
+      TcpTransport client = transport(quick);
+      CompletableFuture<Connection> connect =
+          client.connect(new InetSocketAddress(silent.getInetAddress(), silent.getLocalPort()));
+      TransportException failure =
+          assertInstanceOf(TransportException.class, Await.failure(connect));
+      assertEquals(new TransportError.Timeout(Duration.ofMillis(200)), failure.error());
+      assertEquals(64L << 20, client.poolFreeBytes());
+    }
+  }
+
+  @Test
   void aPeerThatSendsBeyondItsCreditIsDropped() throws IOException {
     InetSocketAddress address = holdingServer(config());
     Socket socket = raw(address);

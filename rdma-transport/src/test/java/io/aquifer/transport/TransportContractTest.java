@@ -291,6 +291,44 @@ abstract class TransportContractTest implements BufferLeakExtension.Counted {
   }
 
   @Test
+  void oddSizedWritesOverSmallFramesArriveInOrder() {
+    TransportConfig small = config().withSizes(4096, 16 << 10, 16L << 20);
+    Transport server = transport(small, options());
+    Transport client = transport(small, options());
+    Transport.Listener listener =
+        Await.get(
+            server.listen(
+                new RequestHandler() {
+                  @Override
+                  public CompletableFuture<Reply> onRequest(Message request) {
+                    request.close();
+                    return CompletableFuture.completedFuture(Reply.error(500, "unary"));
+                  }
+
+                  @Override
+                  public CompletableFuture<Reply> onStream(Message header, InboundStream stream) {
+                    header.close();
+                    VerifyingReceiver verify = new VerifyingReceiver(stream);
+                    stream.subscribe(verify);
+                    stream.request(1);
+                    return verify.reply;
+                  }
+                }));
+    Connection connection = Await.get(client.connect(listener.address()));
+    OutboundStream stream = connection.openStream(text("put"));
+    long offset = 0;
+    for (int i = 0; i < 40; i++) {
+      int size = 100_003 + i; // not a multiple of a frame's room
+      Await.get(stream.write(patternChunk(offset, size)));
+      offset += size;
+    }
+    try (Response.Ok reply = ok(Await.get(stream.end()))) {
+      assertEquals(offset + "/-1", text(reply.message().header()));
+    }
+    assertTrue(connection.flow().maxOutstandingBytes() <= 16 << 10);
+  }
+
+  @Test
   void aReceiverThatDoesNotConsumeStopsTheSenderWithinTheWindow() {
     CompletableFuture<InboundStream> opened = new CompletableFuture<>();
     CompletableFuture<Reply> reply = new CompletableFuture<>();
