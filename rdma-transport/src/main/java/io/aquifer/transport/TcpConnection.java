@@ -326,7 +326,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
         }
       }
       case Wire.TYPE_RESPONSE -> {
-        payloadResponse(id, header, payload, frameBytes);
+        onResponse(id, header, payload, frameBytes);
       }
       case Wire.TYPE_DATA -> {
         header.release();
@@ -501,7 +501,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
     }
   }
 
-  private void payloadResponse(long id, ByteBuf header, ByteBuf payload, int frameBytes) {
+  private void onResponse(long id, ByteBuf header, ByteBuf payload, int frameBytes) {
     consume(frameBytes);
     Call call = isClient() ? calls.remove(id) : null;
     if (call == null) {

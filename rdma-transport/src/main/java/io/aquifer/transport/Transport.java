@@ -51,6 +51,7 @@ public interface Transport extends AutoCloseable {
   /**
    * Closes every listener and connection (their pending calls end with {@link
    * TransportError.ConnectionLost}) and stops the I/O threads; returns once they have stopped.
+   * Blocks: never call it from a handler, a listener or a future's continuation on an I/O thread.
    */
   @Override
   void close();
@@ -60,7 +61,7 @@ public interface Transport extends AutoCloseable {
     /** The address actually bound (with the chosen port). */
     InetSocketAddress address();
 
-    /** Stops accepting; connections already accepted stay open. */
+    /** Stops accepting; connections already accepted stay open. Blocks until unbound. */
     @Override
     void close();
   }
