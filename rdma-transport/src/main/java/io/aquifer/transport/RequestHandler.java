@@ -1,0 +1,35 @@
+package io.aquifer.transport;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Serves the requests of one listener. Methods are called on the connection's I/O thread and must
+ * not block: hand disk or other blocking work to a virtual thread and complete the future from
+ * there. The request's window credit returns to the sender when the returned future completes, so a
+ * handler that is slow to finish slows its senders.
+ */
+public interface RequestHandler {
+
+  /**
+   * A unary request.
+   *
+   * @param request consumed: the handler owns its buffers and must release them ({@link
+   *     Message#close()})
+   * @return the reply; completing exceptionally sends {@link TransportError.RemoteError} with
+   *     {@link TransportError.RemoteError#HANDLER_FAILED}
+   */
+  CompletableFuture<Reply> onRequest(Message request);
+
+  /**
+   * A streamed request: its header now, its payload through {@code stream}. Replying before the
+   * stream has ended is allowed; the rest of the stream is then discarded.
+   *
+   * @param header consumed: the handler owns it and must release it (its payload is empty)
+   * @return the reply, as for {@link #onRequest}
+   */
+  default CompletableFuture<Reply> onStream(Message header, InboundStream stream) {
+    header.close();
+    return CompletableFuture.completedFuture(
+        Reply.error(TransportError.RemoteError.NOT_SUPPORTED, "this handler takes no streams"));
+  }
+}
