@@ -95,7 +95,7 @@ final class Connection {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536));
+                    ch.pipeline().addLast(new HttpClientCodec(4096, 16384, Client.MAX_CHUNK));
                     ch.pipeline().addLast(new Handler());
                   }
                 })

@@ -10,6 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The PUT baselines, each on the calling thread (one core) for a duration, whole objects at a time
@@ -67,17 +69,52 @@ final class PutBaseline {
   }
 
   /**
-   * MD5 of objects of {@code size} bytes.
+   * MD5 of objects of {@code size} bytes on the calling thread.
    *
    * @param payload borrowed: the bytes, repeated to the object size
    */
   static Rate md5(ByteBuf payload, long size, Duration duration) {
+    return md5(payload.nioBuffer(payload.readerIndex(), payload.readableBytes()), size, duration);
+  }
+
+  /**
+   * MD5 of objects of {@code size} bytes on {@code threads} threads at once, each for the duration;
+   * the rate is their sum.
+   *
+   * @param payload borrowed: the bytes, repeated to the object size
+   */
+  static Rate md5Parallel(ByteBuf payload, long size, Duration duration, int threads)
+      throws InterruptedException {
+    ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), payload.readableBytes());
+    Rate[] rates = new Rate[threads];
+    List<Thread> running = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      int t = i;
+      ByteBuffer mine = bytes.duplicate();
+      running.add(Thread.ofPlatform().start(() -> rates[t] = md5(mine, size, duration)));
+    }
+    for (Thread t : running) {
+      t.join();
+    }
+    // each thread ran for about the duration: the rate is the sum of theirs, over the longest
+    double seconds = 0;
+    double perSecond = 0;
+    for (Rate r : rates) {
+      seconds = Math.max(seconds, r.seconds());
+      perSecond += r.objects() / r.seconds();
+    }
+    long objects = Math.round(perSecond * seconds);
+    return new Rate(objects, objects * size, seconds);
+  }
+
+  private static Rate md5(ByteBuffer bytes, long size, Duration duration) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("MD5");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
+    int cap = bytes.remaining();
     long start = System.nanoTime();
     long deadline = start + duration.toNanos();
     long objects = 0;
@@ -85,8 +122,8 @@ final class PutBaseline {
     do {
       long left = size;
       while (left > 0) {
-        int n = (int) Math.min(left, payload.readableBytes());
-        md.update(payload.nioBuffer(payload.readerIndex(), n));
+        int n = (int) Math.min(left, cap);
+        md.update(bytes.duplicate().limit(n));
         left -= n;
       }
       sink += md.digest()[0];

@@ -76,29 +76,37 @@ final class Report {
         "baseline: median (min-max) of %d interleaved runs of %s each, same client%n",
         o.rounds(),
         Units.formatDuration(o.duration()));
-    out.printf(Locale.ROOT, "  %-44s %28s %28s%n", "", "MiB/s", "ops/s");
+    Map<String, Double> ratios = ratios(o, series);
+    int w = 10;
+    for (S3Bench.Series x : series) {
+      w = Math.max(w, x.name().length());
+    }
+    for (String r : ratios.keySet()) {
+      w = Math.max(w, "ratio subject / ".length() + r.length());
+    }
+    String row = "  %-" + w + "s %28s %28s%n";
+    out.printf(Locale.ROOT, row, "", "MiB/s", "ops/s");
     S3Bench.Series subject = series.getFirst();
     for (S3Bench.Series x : series) {
       if (x.skipped() != null) {
-        out.printf(Locale.ROOT, "  %-44s skipped: %s%n", x.name(), x.skipped());
+        out.printf(Locale.ROOT, "  %-" + w + "s skipped: %s%n", x.name(), x.skipped());
         continue;
       }
-      out.printf(
-          Locale.ROOT,
-          "  %-44s %28s %28s%n",
-          x.name(),
-          spread(x.mibPerSec()),
-          spread(x.opsPerSec()));
+      out.printf(Locale.ROOT, row, x.name(), spread(x.mibPerSec()), spread(x.opsPerSec()));
     }
-    for (Map.Entry<String, Double> r : ratios(o, series).entrySet()) {
-      out.printf(Locale.ROOT, "  ratio subject / %-40s %.2f%n", r.getKey(), r.getValue());
+    for (Map.Entry<String, Double> r : ratios.entrySet()) {
+      out.printf(
+          Locale.ROOT, "  %-" + w + "s %28.3f%n", "ratio subject / " + r.getKey(), r.getValue());
     }
     if (subject.mibPerSec().isEmpty()) {
       out.println("  (no subject runs)");
     }
   }
 
-  /** subject median / each baseline's median; for PUT also / min(write+fsync, MD5). */
+  /**
+   * subject median / each baseline's median (MiB/s); for PUT also / min(write + fsync, MD5 on one
+   * core).
+   */
   static Map<String, Double> ratios(Options o, List<S3Bench.Series> series) {
     Map<String, Double> ratios = new LinkedHashMap<>();
     double subj = median(series.getFirst().mibPerSec());
@@ -107,7 +115,9 @@ final class Report {
       if (x.skipped() == null && !x.mibPerSec().isEmpty()) {
         double m = median(x.mibPerSec());
         ratios.put(x.name(), subj / m);
-        min = Math.min(min, m);
+        if (!x.name().startsWith("MD5, ") || x.name().equals("MD5, one core")) {
+          min = Math.min(min, m);
+        }
       }
     }
     if (o.op() == Options.Op.PUT && min < Double.MAX_VALUE) {

@@ -245,10 +245,12 @@ public final class S3Bench {
         series.add(new Series("nginx", List.of(), List.of(), nginxSkipped));
       }
     } else {
-      Series fsync = Series.of("write + fsync, one file in " + opt.baselineDir());
+      Series fsync = Series.of("write + fsync (" + opt.baselineDir() + ")");
       Series md5 = Series.of("MD5, one core");
       series.add(fsync);
       series.add(md5);
+      int md5Threads = Math.min(opt.concurrency(), Runtime.getRuntime().availableProcessors());
+      Series md5n = md5Threads > 1 ? Series.of("MD5, " + md5Threads + " threads") : null;
       Load.run(conns, work, warm, 0, "warm-up " + label, err);
       PutBaseline.md5(client.payload(), opt.size(), warm);
       for (int r = 1; r <= opt.rounds(); r++) {
@@ -263,6 +265,14 @@ public final class S3Bench {
         PutBaseline.Rate m = PutBaseline.md5(client.payload(), opt.size(), d);
         md5.add(m.mibPerSec(), m.opsPerSec());
         err.printf("md5%s %.2f MiB/s%n", round, m.mibPerSec());
+        if (md5n != null) {
+          PutBaseline.Rate p = PutBaseline.md5Parallel(client.payload(), opt.size(), d, md5Threads);
+          md5n.add(p.mibPerSec(), p.opsPerSec());
+          err.printf("md5 x%d%s %.2f MiB/s%n", md5Threads, round, p.mibPerSec());
+        }
+      }
+      if (md5n != null) {
+        series.add(md5n);
       }
     }
   }
