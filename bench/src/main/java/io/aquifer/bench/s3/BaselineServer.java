@@ -61,7 +61,8 @@ final class BaselineServer implements AutoCloseable {
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
-                new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                // several 1 MiB chunks queued, so the socket never waits for the next one
+                new WriteBufferWaterMark(2 * Client.MAX_CHUNK, 4 * Client.MAX_CHUNK))
             .childHandler(
                 new ChannelInitializer<Channel>() {
                   @Override
