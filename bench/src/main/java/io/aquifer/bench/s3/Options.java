@@ -1,0 +1,236 @@
+package io.aquifer.bench.s3;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The options of one {@code bench s3} run, checked once.
+ *
+ * @param endpoint {@code http://host:port} of the S3 server
+ * @param accessKey access key id
+ * @param secretKey secret access key
+ * @param region signing region
+ * @param op the operation measured
+ * @param size object size in bytes
+ * @param objects objects prepared (get, mixed, list) or deleted (delete); unused by put
+ * @param concurrency connections, each with one request in flight
+ * @param duration length of one measured run
+ * @param bucket the bucket named with --bucket, or null for a fresh one
+ * @param json where to write JSON results, or null
+ * @param baseline whether to measure the baselines interleaved with the subject
+ * @param rounds measured runs of the subject (and of each baseline)
+ * @param baselineDir directory for the PUT baseline's temporary file
+ * @param verify whether GET checks each body's length against the object size
+ */
+record Options(
+    URI endpoint,
+    String accessKey,
+    String secretKey,
+    String region,
+    Op op,
+    long size,
+    int objects,
+    int concurrency,
+    Duration duration,
+    String bucket,
+    Path json,
+    boolean baseline,
+    int rounds,
+    Path baselineDir,
+    boolean verify) {
+
+  /** The operations a run can measure. */
+  enum Op {
+    PUT,
+    GET,
+    MIXED,
+    LIST,
+    DELETE;
+
+    String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  static final long MIN_SIZE = 4L << 10;
+  static final long MAX_SIZE = 4L << 30;
+
+  static final String USAGE =
+      """
+      usage: aquifer bench s3 --endpoint URL --access-key K --secret-key S \
+      [--region us-east-1] --op put|get|mixed|list|delete [--size 4KiB..4GiB] [--objects N] \
+      [--concurrency C] [--duration 30s] [--bucket B] [--json FILE] [--baseline] [--rounds R] \
+      [--baseline-dir DIR] [--verify]""";
+
+  /** A usage error: one line for the user, exit code 2. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** Checks the values. */
+  Options {
+    if (concurrency < 1 || objects < 1 || rounds < 1) {
+      throw new IllegalArgumentException("concurrency, objects and rounds must be positive");
+    }
+  }
+
+  /**
+   * Parses the command line.
+   *
+   * @throws UsageException with a one-line message naming the problem
+   */
+  static Options parse(String[] args) throws UsageException {
+    String endpoint = null;
+    String access = null;
+    String secret = null;
+    String region = "us-east-1";
+    Op op = null;
+    long size = 4L << 10;
+    Integer objects = null;
+    int concurrency = 1;
+    Duration duration = Duration.ofSeconds(30);
+    String bucket = null;
+    Path json = null;
+    boolean baseline = false;
+    Integer rounds = null;
+    Path baselineDir = Path.of(System.getProperty("java.io.tmpdir"));
+    boolean verify = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String name = a;
+      String value = null;
+      int eq = a.indexOf('=');
+      if (a.startsWith("--") && eq > 0) {
+        name = a.substring(0, eq);
+        value = a.substring(eq + 1);
+      }
+      if (name.equals("--baseline") || name.equals("--verify")) {
+        if (value != null) {
+          throw new UsageException(name + " takes no value");
+        }
+        if (name.equals("--baseline")) {
+          baseline = true;
+        } else {
+          verify = true;
+        }
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new UsageException(
+              a.startsWith("--") ? "missing value for " + a : "unexpected argument '" + a + "'");
+        }
+        value = args[++i];
+      }
+      try {
+        switch (name) {
+          case "--endpoint" -> endpoint = value;
+          case "--access-key" -> access = value;
+          case "--secret-key" -> secret = value;
+          case "--region" -> region = value;
+          case "--op" -> op = parseOp(value);
+          case "--size" -> size = Units.parseSize(value);
+          case "--objects" -> objects = positive(name, value);
+          case "--concurrency" -> concurrency = positive(name, value);
+          case "--duration" -> duration = Units.parseDuration(value);
+          case "--bucket" -> bucket = value;
+          case "--json" -> json = Path.of(value);
+          case "--rounds" -> rounds = positive(name, value);
+          case "--baseline-dir" -> baselineDir = Path.of(value);
+          default ->
+              throw new UsageException(
+                  a.startsWith("--")
+                      ? "unknown option " + name
+                      : "unexpected argument '" + a + "'");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(name + ": " + e.getMessage());
+      }
+    }
+    if (endpoint == null) {
+      throw new UsageException("--endpoint is required");
+    }
+    if (access == null || secret == null) {
+      throw new UsageException("--access-key and --secret-key are required");
+    }
+    if (op == null) {
+      throw new UsageException("--op is required (put, get, mixed, list or delete)");
+    }
+    URI uri;
+    try {
+      uri = URI.create(endpoint);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--endpoint: not a URL: '" + endpoint + "'");
+    }
+    if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new UsageException(
+          "--endpoint: need http://host[:port] (https is not supported): '" + endpoint + "'");
+    }
+    if (size < MIN_SIZE || size > MAX_SIZE) {
+      throw new UsageException("--size must be 4KiB to 4GiB: " + Units.formatSize(size));
+    }
+    if (duration.isZero() || duration.isNegative()) {
+      throw new UsageException("--duration must be positive");
+    }
+    if (bucket != null && !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+      throw new UsageException("--bucket: not a valid bucket name: '" + bucket + "'");
+    }
+    if (baseline && op != Op.GET && op != Op.PUT) {
+      throw new UsageException("--baseline is measured for --op get and put only");
+    }
+    int r = rounds != null ? rounds : baseline ? 3 : 1;
+    if (op == Op.DELETE && r > 1) {
+      throw new UsageException("--op delete runs one round (it deletes what it prepared)");
+    }
+    int n = objects != null ? objects : defaultObjects(size, concurrency);
+    return new Options(
+        uri,
+        access,
+        secret,
+        region,
+        op,
+        size,
+        n,
+        concurrency,
+        duration,
+        bucket,
+        json,
+        baseline,
+        r,
+        baselineDir,
+        verify);
+  }
+
+  /** 1000 small objects; for objects above 1 MiB, two per connection (at least 4). */
+  static int defaultObjects(long size, int concurrency) {
+    return size <= (1L << 20) ? 1000 : Math.max(4, 2 * concurrency);
+  }
+
+  private static Op parseOp(String v) {
+    try {
+      return Op.valueOf(v.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "unknown operation '" + v + "' (put, get, mixed, list or delete)");
+    }
+  }
+
+  private static int positive(String name, String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a number: '" + v + "'");
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("must be positive: " + n);
+    }
+    return n;
+  }
+}

@@ -1,0 +1,63 @@
+package io.aquifer.bench.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+  @Test
+  void sizesAndDurations() {
+    assertEquals(4096, Units.parseSize("4KiB"));
+    assertEquals(64L << 20, Units.parseSize("64MiB"));
+    assertEquals(4L << 30, Units.parseSize("4GiB"));
+    assertEquals(1_000_000, Units.parseSize("1MB"));
+    assertEquals(1536, Units.parseSize("1.5k"));
+    assertEquals(Duration.ofSeconds(30), Units.parseDuration("30s"));
+    assertEquals(Duration.ofMillis(250), Units.parseDuration("250ms"));
+    assertEquals(Duration.ofMinutes(2), Units.parseDuration("2m"));
+    assertEquals("64 MiB", Units.formatSize(64L << 20));
+  }
+
+  static String usageError(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        S3Bench.run(
+            args,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(2, code);
+    return err.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+  }
+
+  @Test
+  void usageErrorsAreOneLineAndExit2() {
+    String[] base = {"--endpoint", "http://127.0.0.1:1", "--access-key", "a", "--secret-key", "s"};
+    assertEquals("bench s3: --op is required (put, get, mixed, list or delete)", usageError(base));
+    assertEquals(
+        "bench s3: --size must be 4KiB to 4GiB: 1 KiB",
+        usageError(concat(base, "--op", "get", "--size", "1KiB")));
+    assertEquals(
+        "bench s3: --duration: unknown duration unit in '3x' (use ms, s, m, h)",
+        usageError(concat(base, "--op", "get", "--duration", "3x")));
+    assertEquals("bench s3: unknown option --bogus", usageError(concat(base, "--bogus", "1")));
+    assertEquals(
+        "bench s3: --op: unknown operation 'copy' (put, get, mixed, list or delete)",
+        usageError(concat(base, "--op", "copy")));
+    assertEquals(
+        "bench s3: --baseline is measured for --op get and put only",
+        usageError(concat(base, "--op", "list", "--baseline")));
+    assertTrue(usageError("--op", "get").startsWith("bench s3: --endpoint is required"));
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = new String[a.length + b.length];
+    System.arraycopy(a, 0, r, 0, a.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+}

@@ -1,0 +1,163 @@
+package io.aquifer.bench.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aquifer.storage.ListQuery;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code bench s3} against a real gateway over a real store on loopback. */
+class S3BenchTest {
+  @TempDir static Path dir;
+  static TestGateway gw;
+
+  @BeforeAll
+  static void start() {
+    gw = new TestGateway(dir.resolve("gw"), 4, 0);
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+  }
+
+  record Result(int code, String out, String err) {}
+
+  static Result bench(String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--endpoint",
+                gw.endpoint,
+                "--access-key",
+                TestGateway.ACCESS,
+                "--secret-key",
+                TestGateway.SECRET,
+                "--size",
+                "4KiB",
+                "--duration",
+                "1s",
+                "--concurrency",
+                "2",
+                "--objects",
+                "20"));
+    args.addAll(List.of(extra));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        S3Bench.run(
+            args.toArray(String[]::new),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The ops column of the table's row for {@code op}. */
+  static long ops(String table, String op) {
+    Matcher m = Pattern.compile("(?m)^" + op + "\\s+(\\d+)\\s").matcher(table);
+    assertTrue(m.find(), "no row for " + op + " in\n" + table);
+    return Long.parseLong(m.group(1));
+  }
+
+  static void assertClean(Result r) {
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("\nerrors: 0\n"), r.out());
+    assertTrue(gw.store.listBuckets().isEmpty(), "bench buckets left: " + gw.store.listBuckets());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"put", "get", "list"})
+  void singleOperationRuns(String op, @TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("r.json");
+    Result r = bench("--op", op, "--json", json.toString());
+    assertClean(r);
+    assertTrue(ops(r.out(), op) > 0, r.out());
+    JsonNode j = new ObjectMapper().readTree(json.toFile());
+    assertEquals(op, j.get("op").asText());
+    assertTrue(j.at("/machine/cores").asInt() > 0, j.toString());
+    assertTrue(j.at("/machine/memoryBytes").asLong() > 0, j.toString());
+    assertTrue(j.at("/machine/jdk").asText().contains("25"), j.toString());
+    assertTrue(!j.at("/machine/kernel").asText().isBlank(), j.toString());
+    assertTrue(j.at("/results/" + op + "/ops").asLong() > 0, j.toString());
+    assertTrue(j.at("/results/" + op + "/latencyMillis/p99").asDouble() > 0, j.toString());
+    assertEquals(0, j.get("errorsTotal").asLong());
+    if (!op.equals("list")) {
+      assertTrue(j.at("/results/" + op + "/mibPerSec").asDouble() > 0, j.toString());
+    }
+  }
+
+  @Test
+  void mixedRunsGetsPutsAndDeletes() {
+    Result r = bench("--op", "mixed", "--verify");
+    assertClean(r);
+    assertTrue(ops(r.out(), "get") > 0, r.out());
+    assertTrue(ops(r.out(), "put") > 0, r.out());
+    assertTrue(ops(r.out(), "total") > 0, r.out());
+  }
+
+  @Test
+  void deleteRemovesEachPreparedObjectOnce() {
+    Result r = bench("--op", "delete", "--duration", "30s");
+    assertClean(r);
+    assertEquals(20, ops(r.out(), "delete"), r.out());
+  }
+
+  @Test
+  void anExistingBucketIsKeptAndEmptied() {
+    gw.store.createBucket("bench-keep", TestGateway.ACCESS);
+    try {
+      Result r = bench("--op", "get", "--bucket", "bench-keep");
+      assertEquals(0, r.code(), r.out() + r.err());
+      assertTrue(ops(r.out(), "get") > 0, r.out());
+      assertTrue(gw.store.headBucket("bench-keep").isPresent());
+      assertTrue(
+          gw.store.list("bench-keep", ListQuery.prefix("")).objects().isEmpty(),
+          "objects left in bench-keep");
+    } finally {
+      gw.store.deleteBucket("bench-keep");
+    }
+  }
+
+  @Test
+  void wrongSecretKeyReportsSignatureDoesNotMatchAndExits1() {
+    Result r = bench("--op", "put", "--secret-key", "not-the-secret");
+    assertEquals(1, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("SignatureDoesNotMatch (403)"), r.out());
+    assertTrue(r.err().contains("SignatureDoesNotMatch"), r.err());
+    assertTrue(gw.store.listBuckets().isEmpty());
+  }
+
+  @Test
+  void getBaselineReportsRatios() {
+    Result r = bench("--op", "get", "--baseline", "--duration", "300ms");
+    assertClean(r);
+    assertTrue(r.out().contains("netty in-memory server"), r.out());
+    assertTrue(r.out().contains("ratio subject / netty in-memory server"), r.out());
+    assertTrue(r.out().contains("nginx"), r.out());
+  }
+
+  @Test
+  void putBaselineReportsFsyncAndMd5(@TempDir Path tmp) {
+    Result r =
+        bench("--op", "put", "--baseline", "--duration", "300ms", "--baseline-dir", tmp.toString());
+    assertClean(r);
+    assertTrue(r.out().contains("MD5, one core"), r.out());
+    assertTrue(r.out().contains("ratio subject / min(write + fsync, MD5)"), r.out());
+  }
+}
