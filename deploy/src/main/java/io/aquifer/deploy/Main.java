@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code aquifer} command: {@code server} runs a node, {@code admin} talks to a running one,
- * {@code demo} tours the erasure-coded core, {@code version} prints the version. Exit codes: 0
- * success, 2 usage error, 1 anything else, with a one-line cause on standard error.
+ * {@code bench} measures any S3 endpoint as a client, {@code demo} tours the erasure-coded core,
+ * {@code version} prints the version. Exit codes: 0 success, 2 usage error, 1 anything else, with a
+ * one-line cause on standard error.
  */
 @Command(
     name = "aquifer",
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServerCommand.class,
       AdminCommand.class,
+      BenchCommand.class,
       DemoCommand.class,
       Main.VersionCommand.class,
       CommandLine.HelpCommand.class
@@ -32,7 +34,7 @@ public final class Main extends GroupCommand {
 
   /** Runs a subcommand and returns its exit status. */
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-    CommandLine cl = new CommandLine(new Main(), new Factory(out, env));
+    CommandLine cl = new CommandLine(new Main(), new Factory(out, err, env));
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionExceptionHandler(
@@ -52,7 +54,8 @@ public final class Main extends GroupCommand {
   }
 
   /** Gives commands the output stream and environment. */
-  record Factory(PrintStream out, Map<String, String> env) implements CommandLine.IFactory {
+  record Factory(PrintStream out, PrintStream err, Map<String, String> env)
+      implements CommandLine.IFactory {
     @Override
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == ServerCommand.class) {
@@ -60,6 +63,9 @@ public final class Main extends GroupCommand {
       }
       if (cls == AdminCommand.class) {
         return cls.cast(new AdminCommand(out, env));
+      }
+      if (cls == BenchCommand.S3.class) {
+        return cls.cast(new BenchCommand.S3(out, err));
       }
       if (cls == DemoCommand.class) {
         return cls.cast(new DemoCommand(out));

@@ -87,6 +87,31 @@ class NodeIT {
         assertEquals(
             "hello", s3.getObjectAsBytes(b -> b.bucket("first").key("hello.txt")).asUtf8String());
       }
+      // aquifer bench s3 drives the node as a client
+      NodeProcess.Run bench =
+          NodeProcess.cli(
+              tmp,
+              Map.of(),
+              "bench",
+              "s3",
+              "--endpoint",
+              node.s3.toString(),
+              "--access-key",
+              ak,
+              "--secret-key",
+              sk,
+              "--op",
+              "mixed",
+              "--size",
+              "4KiB",
+              "--objects",
+              "8",
+              "--concurrency",
+              "2",
+              "--duration",
+              "1s");
+      assertEquals(0, bench.exitCode(), bench.toString());
+      assertTrue(bench.stdout().contains("ops/s"), bench.stdout());
       assertEquals(200, node.adminGet("/health/live").statusCode());
       HttpResponse<String> ready = node.adminGet("/health/ready");
       assertEquals(200, ready.statusCode(), ready.body());

@@ -61,6 +61,11 @@ public final class S3Bench {
    *     error
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (java.util.Arrays.asList(args).contains("--help")
+        || java.util.Arrays.asList(args).contains("-h")) {
+      out.println(Options.USAGE);
+      return 0;
+    }
     Options opt;
     try {
       opt = Options.parse(args);

@@ -35,6 +35,18 @@ class OptionsTest {
   }
 
   @Test
+  void helpPrintsTheUsageAndExits0() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code =
+        S3Bench.run(
+            new String[] {"--op", "put", "--help"},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertEquals(0, code);
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("--endpoint URL"));
+  }
+
+  @Test
   void usageErrorsAreOneLineAndExit2() {
     String[] base = {"--endpoint", "http://127.0.0.1:1", "--access-key", "a", "--secret-key", "s"};
     assertEquals("bench s3: --op is required (put, get, mixed, list or delete)", usageError(base));
