@@ -639,7 +639,7 @@ final class LocalObjectStore implements ObjectStore {
       moved = src.withVersion(core.versionAbove(floor));
       byte[] opId = core.newId();
       List<Renames.Name> undo =
-          List.of(new Renames.Name(reclaimId(src), bucket, srcKey, src.version()));
+          List.of(new Renames.Name(reclaimId(src), bucket, srcKey, moved.version()));
       List<Renames.Name> names =
           List.of(new Renames.Name(reclaimId(src), bucket, dstKey, moved.version()));
       renameCommit(
@@ -757,7 +757,7 @@ final class LocalObjectStore implements ObjectStore {
         ObjectMeta src = srcMetas.get(i);
         ObjectMeta m = src.withVersion(core.versionAbove(floor));
         movedMetas.add(m);
-        undo.add(new Renames.Name(reclaimId(src), bucket, srcKeys.get(i), src.version()));
+        undo.add(new Renames.Name(reclaimId(src), bucket, srcKeys.get(i), m.version()));
         names.add(new Renames.Name(reclaimId(src), bucket, dstKeys.get(i), m.version()));
       }
       long bytes = 0;
@@ -812,7 +812,6 @@ final class LocalObjectStore implements ObjectStore {
       long dObjects,
       long dBytes) {
     Renames.begin(core, opId, undo);
-    boolean committed = false;
     try {
       Renames.write(
           core, names, core.writeQuorum(core.config.dataShards(), core.config.parityShards()));
@@ -821,11 +820,13 @@ final class LocalObjectStore implements ObjectStore {
         b.delete(core.garbage, Renames.undoKey(opId));
         usage.commit(bucket, cur.id(), cur.quota(), dObjects, dBytes, b);
       }
-      committed = true;
-    } finally {
-      if (!committed) {
+    } catch (RuntimeException | Error e) {
+      try {
         Renames.rollback(core, opId, undo);
+      } catch (RuntimeException r) {
+        e.addSuppressed(r); // the undo entry stays; the next start rolls back
       }
+      throw e;
     }
   }
 

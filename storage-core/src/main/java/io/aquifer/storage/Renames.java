@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -233,7 +234,8 @@ final class Renames {
 
   /**
    * Commits, synced, the entry that lists the names to restore if the rename's index batch never
-   * commits. The rename's batch must delete {@link #undoKey}.
+   * commits: per object its id, bucket, old key and the new version the rename gives it (which a
+   * rollback must exceed). The rename's batch must delete {@link #undoKey}.
    */
   static void begin(StoreCore core, byte[] opId, List<Name> undo) {
     byte[] v =
@@ -274,19 +276,39 @@ final class Renames {
   }
 
   /**
-   * Restores the old names of a rename whose index batch did not commit, on the drives that are
-   * online, then removes its entry. Writing a record {old key, old version} gives {@code
-   * rebuild-index} exactly the choice it had before the rename, whether or not the data had a
-   * record then.
+   * Restores the old names of a rename whose index batch did not commit, then removes its entry.
+   * Each object gets a record {old key, a version above the one the rename wrote} on the drives
+   * that are online, so it also wins over a record of the failed rename left on a drive that is
+   * offline now and comes back; in the same batch that removes the entry, the index record of the
+   * object (still under its old key) takes that version, so index and records agree. At the old
+   * key, no other data of a higher version can exist yet, so {@code rebuild-index} makes the same
+   * choice as before the rename.
    */
   static void rollback(StoreCore core, byte[] opId, List<Name> undo) {
-    try {
-      write(core, undo, 0);
-    } finally {
-      try (KvBatch b = core.kv.newBatch()) {
-        b.delete(core.garbage, undoKey(opId));
-        core.kv.commit(b, KvDurability.SYNC);
+    List<Name> restored = new ArrayList<>(undo.size());
+    for (Name n : undo) {
+      restored.add(new Name(n.id(), n.bucket(), n.key(), core.versionAbove(n.version())));
+    }
+    write(core, restored, 0);
+    try (KvBatch b = core.kv.newBatch()) {
+      for (Name n : restored) {
+        byte[] bucket = core.kv.get(core.buckets, n.bucket().getBytes(StandardCharsets.UTF_8));
+        if (bucket == null) {
+          continue;
+        }
+        byte[] okey =
+            Names.objectKey(
+                MetaFormat.decodeBucket(bucket).id(), n.key().getBytes(StandardCharsets.UTF_8));
+        byte[] raw = core.kv.get(core.objects, okey);
+        if (raw != null) {
+          ObjectMeta m = MetaFormat.decodeObject(raw);
+          if (Arrays.equals(LocalObjectStore.reclaimId(m), n.id())) {
+            b.put(core.objects, okey, MetaFormat.encodeObject(m.withVersion(n.version())));
+          }
+        }
       }
+      b.delete(core.garbage, undoKey(opId));
+      core.kv.commit(b, KvDurability.SYNC);
     }
   }
 

@@ -362,6 +362,23 @@ class RenameTest {
   }
 
   @Test
+  void aRolledBackRecordWinsOverTheFailedRenamesRecordOnADriveThatWasAway() throws Exception {
+    byte[] d = crashMidRename("old", "new");
+    store.close();
+    Path away = dir.resolve("away");
+    Files.move(config.drives().get(0), away);
+    store = ObjectStores.open(config); // rolls back on drives 1 to 3 only
+    assertEquals(List.of("old"), keys(store, "data"));
+    store.close();
+    Files.move(away, config.drives().get(0)); // back, with the failed rename's record
+    TestStores.deleteTree(config.indexDir());
+    ObjectStores.rebuildIndex(config);
+    store = ObjectStores.open(config);
+    assertEquals(List.of("old"), keys(store, "data"), "the rollback's newer record wins");
+    assertArrayEquals(d, TestStores.readAll(store, "data", "old"));
+  }
+
+  @Test
   void aRebuildRightAfterSuchACrashGivesExactlyOneName() throws Exception {
     byte[] d = crashMidRename("old", "new");
     store.close();
