@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * directory in a loop and is killed at random points, twice. After restart every object is under
  * exactly one name (the last acknowledged one, or the next one if the kill hit that rename after
  * its batch), byte-exact, usage is exact and no shard file leaked; after dropping the index and
- * rebuilding it, the store holds exactly the same names and bytes.
+ * rebuilding it, the store holds exactly the same names and bytes. After the second kill, a copy of
+ * the drives is also rebuilt without a restart (the index lost in the crash): every object still
+ * has exactly one name.
  */
 class RenameCrashTest {
   @TempDir Path dir;
@@ -66,6 +68,9 @@ class RenameCrashTest {
       assertTrue(
           ready && seen >= killAfter,
           "child died early: " + java.nio.file.Files.readString(dir.resolve("child.err")));
+      if (round == 1) {
+        rebuildWithoutRestart(acked, ackedDir, ackedVictim);
+      }
       // the child resumes with the next loop index; its in-flight rename may have landed
       try (ObjectStore s = ObjectStores.open(TestStores.config(dir, 4, 2, 2))) {
         check(s, acked, ackedDir, ackedVictim);
@@ -93,8 +98,49 @@ class RenameCrashTest {
     }
   }
 
+  /**
+   * The index lost in the crash: a copy of the drives, as the kill left them, rebuilt without a
+   * restart (so in-flight renames are not rolled back). Every object has exactly one name; a
+   * directory rename cut short may have moved only some of its files (a documented limit).
+   */
+  private void rebuildWithoutRestart(int[] acked, int ackedDir, int ackedVictim) throws Exception {
+    Path copy = dir.resolve("copy");
+    StorageConfig c = TestStores.config(copy, 4, 2, 2);
+    java.nio.file.Files.createDirectories(copy);
+    for (Path drive : TestStores.config(dir, 4, 2, 2).drives()) {
+      Path to = copy.resolve(drive.getFileName());
+      try (var files = java.nio.file.Files.walk(drive)) {
+        for (Path f : files.toList()) {
+          java.nio.file.Files.copy(f, to.resolve(drive.relativize(f).toString()));
+        }
+      }
+    }
+    ObjectStores.rebuildIndex(c);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      checkObjects(s, acked, ackedVictim);
+      for (int f = 0; f <= RenameCrashWriter.DIR_FILES.length; f++) {
+        String name = f == RenameCrashWriter.DIR_FILES.length ? "" : RenameCrashWriter.DIR_FILES[f];
+        int found = 0;
+        for (int g = ackedDir; g <= ackedDir + 1; g++) {
+          if (s.list("ren", ListQuery.prefix("d/" + g + "/" + name)).objects().stream()
+              .anyMatch(o -> o.key().substring(o.key().indexOf('/', 2) + 1).equals(name))) {
+            found++;
+          }
+        }
+        assertEquals(1, found, "directory entry '" + name + "' has one name");
+      }
+      assertEquals(BucketQuotaTest.listed(s, "ren"), s.usage("ren"));
+    }
+    TestStores.deleteTree(copy);
+  }
+
   /** Each object under one name, at its acknowledged generation or the next, byte-exact. */
   private static void check(ObjectStore s, int[] acked, int ackedDir, int ackedVictim) {
+    checkObjects(s, acked, ackedVictim);
+    checkDirectory(s, ackedDir);
+  }
+
+  private static void checkObjects(ObjectStore s, int[] acked, int ackedVictim) {
     for (int j = 0; j < acked.length; j++) {
       List<ObjectInfo> names = s.list("ren", ListQuery.prefix("n/" + j + "/")).objects();
       assertEquals(1, names.size(), "object " + j + " has one name: " + names);
@@ -104,6 +150,16 @@ class RenameCrashTest {
       assertArrayEquals(
           RenameCrashWriter.content(j), TestStores.readAll(s, "ren", names.get(0).key()));
     }
+    byte[] v = TestStores.readAll(s, "ren", "victim");
+    boolean whole = false;
+    for (int i = ackedVictim; i <= ackedVictim + 5 * 3; i += 5) {
+      whole |= Arrays.equals(v, RenameCrashWriter.victim(i));
+    }
+    assertTrue(whole, "victim holds one whole acknowledged-or-later version");
+  }
+
+  /** The directory under one name, with all its files. */
+  private static void checkDirectory(ObjectStore s, int ackedDir) {
     ListPage dirs = s.list("ren", new ListQuery("d/", "/", null, null, 1000));
     assertEquals(List.of(), dirs.objects());
     assertEquals(1, dirs.commonPrefixes().size(), "one directory: " + dirs.commonPrefixes());
@@ -123,12 +179,6 @@ class RenameCrashTest {
           RenameCrashWriter.dirContent(f),
           TestStores.readAll(s, "ren", d + RenameCrashWriter.DIR_FILES[f]));
     }
-    byte[] v = TestStores.readAll(s, "ren", "victim");
-    boolean whole = false;
-    for (int i = ackedVictim; i <= ackedVictim + 5 * 3; i += 5) {
-      whole |= Arrays.equals(v, RenameCrashWriter.victim(i));
-    }
-    assertTrue(whole, "victim holds one whole acknowledged-or-later version");
   }
 
   private Process child(int first) throws Exception {
