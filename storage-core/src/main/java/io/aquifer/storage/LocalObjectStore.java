@@ -813,8 +813,11 @@ final class LocalObjectStore implements ObjectStore {
       long dBytes) {
     Renames.begin(core, opId, undo);
     try {
-      Renames.write(
-          core, names, core.writeQuorum(core.config.dataShards(), core.config.parityShards()));
+      Renames.writeOp(
+          core,
+          opId,
+          names,
+          core.writeQuorum(core.config.dataShards(), core.config.parityShards()));
       try (KvBatch b = kv.newBatch()) {
         ops.accept(b);
         b.delete(core.garbage, Renames.undoKey(opId));
@@ -828,6 +831,7 @@ final class LocalObjectStore implements ObjectStore {
       }
       throw e;
     }
+    Renames.finish(core, opId, names);
   }
 
   @Override

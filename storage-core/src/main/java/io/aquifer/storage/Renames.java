@@ -35,18 +35,25 @@ import java.util.zip.CRC32C;
  * between leaves an orphan record that {@code rebuild-index} ignores and deletes, never data that
  * reappears under its first key).
  *
- * <p>A rename first commits (synced) a {@code garbage} entry {@code N}+op id that lists, for every
- * object it moves, the key and version it had; then writes the new name records; then commits the
- * index batch, which removes the {@code N} entry. An {@code N} entry found when the store opens is
- * a rename whose batch never committed: the records are rolled back to the listed (old) names
- * before anything else runs. So after a crash the index and the records agree on the old name, or
- * (batch committed) both on the new one.
+ * <p>A rename, under its locks: (1) commits, synced, a {@code garbage} entry {@code N}+op id that
+ * lists each object it moves with its old key and new version; (2) writes one operation file {@code
+ * renames/ops/<op id>} holding all its new names to every online drive (so on each drive a
+ * directory rename's names are all there or none are); (3) commits the index batch, which removes
+ * the {@code N} entry; (4) writes the per-object records and deletes the operation file. {@code
+ * rebuild-index} reads both kinds (highest version per data id wins). An {@code N} entry found when
+ * the store opens is a rename whose batch never committed: it is rolled back (records of the old
+ * names at a higher version, operation file deleted, index record bumped to that version). An
+ * operation file without an {@code N} entry is a committed rename whose step 4 did not finish: it
+ * is finished. So after a crash the index and the drives agree on the old names of all the rename's
+ * objects, or on the new names of all of them.
  */
 final class Renames {
   private static final System.Logger LOG = System.getLogger(Renames.class.getName());
 
   static final String DIR = "renames";
+  static final String OPS_DIR = "renames/ops";
   private static final byte[] MAGIC = {'A', 'Q', 'R', 'N'};
+  private static final byte[] OP_MAGIC = {'A', 'Q', 'R', 'O'};
   private static final int FORMAT = 1;
   private static final int UNDO_FORMAT = 1;
 
@@ -118,7 +125,57 @@ final class Renames {
    *     caller rolls back
    */
   static void write(StoreCore core, List<Name> names, int quorum) {
-    if (names.isEmpty()) {
+    List<String> files = new ArrayList<>(names.size());
+    List<byte[]> contents = new ArrayList<>(names.size());
+    for (Name n : names) {
+      files.add(n.hex());
+      contents.add(encode(n));
+    }
+    writeFiles(core, DIR, files, contents, quorum);
+  }
+
+  /**
+   * Writes the operation file {@code renames/ops/<op id>} (every name of one rename, in one file)
+   * to every online drive, durably: on each drive, all of the rename's new names or none.
+   *
+   * @throws StorageException {@link StatusCode#WRITE_QUORUM_LOST} when fewer than {@code quorum}
+   *     drives took it; the caller rolls back
+   */
+  static void writeOp(StoreCore core, byte[] opId, List<Name> names, int quorum) {
+    writeFiles(
+        core, OPS_DIR, List.of(HexFormat.of().formatHex(opId)), List.of(encodeOp(names)), quorum);
+  }
+
+  /** Deletes an operation file on every online drive (absent is fine). */
+  static void deleteOp(StoreCore core, byte[] opId) {
+    for (Drive d : core.drives.all()) {
+      if (d.online()) {
+        try {
+          Files.deleteIfExists(d.root.resolve(OPS_DIR).resolve(HexFormat.of().formatHex(opId)));
+        } catch (IOException e) {
+          d.failed("rename operation delete", e);
+        }
+      }
+    }
+  }
+
+  /**
+   * After a rename's index batch committed: writes its per-object records, then deletes its
+   * operation file. Never throws (the rename is done); what a failure leaves is finished at the
+   * next start.
+   */
+  static void finish(StoreCore core, byte[] opId, List<Name> names) {
+    try {
+      write(core, names, 0);
+      deleteOp(core, opId);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "rename records not finished, left to the next start: {0}", e);
+    }
+  }
+
+  private static void writeFiles(
+      StoreCore core, String subdir, List<String> files, List<byte[]> contents, int quorum) {
+    if (files.isEmpty()) {
       return;
     }
     List<Drive> online = core.drives.all().stream().filter(Drive::online).toList();
@@ -132,7 +189,7 @@ final class Renames {
               .start(
                   () -> {
                     try {
-                      writeOn(core, d, names);
+                      writeOn(core, d.root.resolve(subdir), files, contents);
                       ok[slot] = true;
                     } catch (IOException e) {
                       d.failed("rename record write", e);
@@ -151,20 +208,20 @@ final class Renames {
     }
   }
 
-  private static void writeOn(StoreCore core, Drive d, List<Name> names) throws IOException {
-    Path dir = d.root.resolve(DIR);
+  private static void writeOn(StoreCore core, Path dir, List<String> files, List<byte[]> contents)
+      throws IOException {
     Files.createDirectories(dir);
     boolean durable = core.config.durable();
-    for (Name n : names) {
-      Path dst = dir.resolve(n.hex());
-      Path tmp = dir.resolve(n.hex() + ".tmp");
+    for (int i = 0; i < files.size(); i++) {
+      Path dst = dir.resolve(files.get(i));
+      Path tmp = dir.resolve(files.get(i) + ".tmp");
       try (FileChannel ch =
           FileChannel.open(
               tmp,
               StandardOpenOption.CREATE,
               StandardOpenOption.TRUNCATE_EXISTING,
               StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(encode(n));
+        ByteBuffer b = ByteBuffer.wrap(contents.get(i));
         while (b.hasRemaining()) {
           ch.write(b);
         }
@@ -177,6 +234,72 @@ final class Renames {
     if (durable) {
       Drive.syncDirectory(dir);
     }
+  }
+
+  static byte[] encodeOp(List<Name> names) {
+    byte[] body =
+        MetaFormat.write(
+            out -> {
+              out.write(OP_MAGIC);
+              out.writeByte(FORMAT);
+              writeNames(out, names);
+            });
+    CRC32C crc = new CRC32C();
+    crc.update(body);
+    return ByteBuffer.allocate(body.length + 4).put(body).putInt((int) crc.getValue()).array();
+  }
+
+  /** Decodes an operation file; null when it is not a whole, valid one. */
+  static List<Name> decodeOp(byte[] file) {
+    if (file.length < OP_MAGIC.length + 1 + 4
+        || !Arrays.equals(Arrays.copyOf(file, OP_MAGIC.length), OP_MAGIC)) {
+      return null;
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(file, 0, file.length - 4);
+    if ((int) crc.getValue() != ByteBuffer.wrap(file).getInt(file.length - 4)) {
+      return null;
+    }
+    try {
+      return MetaFormat.read(
+          Arrays.copyOfRange(file, OP_MAGIC.length, file.length - 4),
+          in -> {
+            int f = in.readUnsignedByte();
+            if (f != FORMAT) {
+              throw new IOException("unknown rename operation format " + f);
+            }
+            return readNames(in);
+          });
+    } catch (StorageException e) {
+      return null;
+    }
+  }
+
+  private static void writeNames(java.io.DataOutputStream out, List<Name> names)
+      throws IOException {
+    out.writeInt(names.size());
+    for (Name n : names) {
+      out.write(n.id());
+      MetaFormat.writeString(out, n.bucket());
+      MetaFormat.writeString(out, n.key());
+      out.writeLong(n.version());
+    }
+  }
+
+  private static List<Name> readNames(java.io.DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > 10_000_000) {
+      throw new IOException("bad name count " + n);
+    }
+    List<Name> out = new ArrayList<>(Math.min(n, 1024));
+    for (int i = 0; i < n; i++) {
+      byte[] id = in.readNBytes(16);
+      if (id.length != 16) {
+        throw new IOException("truncated name");
+      }
+      out.add(new Name(id, MetaFormat.readString(in), MetaFormat.readString(in), in.readLong()));
+    }
+    return out;
   }
 
   /** Deletes the name record of reclaimed data on every online drive (absent is fine). */
@@ -205,6 +328,9 @@ final class Renames {
       try (Stream<Path> s = Files.list(dir)) {
         for (Path p : s.toList()) {
           String name = p.getFileName().toString();
+          if (Files.isDirectory(p)) {
+            continue;
+          }
           if (name.endsWith(".tmp")) {
             Files.deleteIfExists(p);
             continue;
@@ -220,10 +346,34 @@ final class Renames {
             LOG.log(Level.WARNING, "skipping unreadable rename record {0}", p);
             continue;
           }
-          out.merge(n.hex(), n, (a, b) -> a.version() >= b.version() ? a : b);
+          out.merge(n.hex(), n, Renames::newer);
+        }
+      }
+      Path ops = d.root.resolve(OPS_DIR);
+      if (!Files.isDirectory(ops)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.list(ops)) {
+        for (Path p : s.toList()) {
+          if (p.getFileName().toString().endsWith(".tmp")) {
+            Files.deleteIfExists(p);
+            continue;
+          }
+          List<Name> names = decodeOp(Files.readAllBytes(p));
+          if (names == null) {
+            LOG.log(Level.WARNING, "skipping unreadable rename operation {0}", p);
+            continue;
+          }
+          for (Name n : names) {
+            out.merge(n.hex(), n, Renames::newer);
+          }
         }
       }
     }
+  }
+
+  private static Name newer(Name a, Name b) {
+    return a.version() >= b.version() ? a : b;
   }
 
   // ---- the pending entry of a rename in flight
@@ -242,13 +392,7 @@ final class Renames {
         MetaFormat.write(
             out -> {
               out.writeByte(UNDO_FORMAT);
-              out.writeInt(undo.size());
-              for (Name n : undo) {
-                out.write(n.id());
-                MetaFormat.writeString(out, n.bucket());
-                MetaFormat.writeString(out, n.key());
-                out.writeLong(n.version());
-              }
+              writeNames(out, undo);
             });
     try (KvBatch b = core.kv.newBatch()) {
       b.put(core.garbage, undoKey(opId), v);
@@ -264,14 +408,7 @@ final class Renames {
           if (f != UNDO_FORMAT) {
             throw new IOException("unknown rename undo format " + f);
           }
-          int n = in.readInt();
-          List<Name> out = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) {
-            byte[] id = in.readNBytes(16);
-            out.add(
-                new Name(id, MetaFormat.readString(in), MetaFormat.readString(in), in.readLong()));
-          }
-          return out;
+          return readNames(in);
         });
   }
 
@@ -290,21 +427,19 @@ final class Renames {
       restored.add(new Name(n.id(), n.bucket(), n.key(), core.versionAbove(n.version())));
     }
     write(core, restored, 0);
+    deleteOp(core, opId);
     try (KvBatch b = core.kv.newBatch()) {
       for (Name n : restored) {
-        byte[] bucket = core.kv.get(core.buckets, n.bucket().getBytes(StandardCharsets.UTF_8));
-        if (bucket == null) {
-          continue;
-        }
-        byte[] okey =
-            Names.objectKey(
-                MetaFormat.decodeBucket(bucket).id(), n.key().getBytes(StandardCharsets.UTF_8));
-        byte[] raw = core.kv.get(core.objects, okey);
-        if (raw != null) {
-          ObjectMeta m = MetaFormat.decodeObject(raw);
-          if (Arrays.equals(LocalObjectStore.reclaimId(m), n.id())) {
-            b.put(core.objects, okey, MetaFormat.encodeObject(m.withVersion(n.version())));
-          }
+        ObjectMeta m = indexed(core, n);
+        if (m != null) {
+          long bucketId =
+              MetaFormat.decodeBucket(
+                      core.kv.get(core.buckets, n.bucket().getBytes(StandardCharsets.UTF_8)))
+                  .id();
+          b.put(
+              core.objects,
+              Names.objectKey(bucketId, n.key().getBytes(StandardCharsets.UTF_8)),
+              MetaFormat.encodeObject(m.withVersion(n.version())));
         }
       }
       b.delete(core.garbage, undoKey(opId));
@@ -312,7 +447,11 @@ final class Renames {
     }
   }
 
-  /** Rolls back every rename that was in flight when the store last stopped; at open. */
+  /**
+   * At open, before any other recovery: rolls back every rename whose batch never committed (its
+   * undo entry is there), then finishes those whose batch committed but whose operation file is
+   * still on a drive. Returns how many it handled.
+   */
   static int recover(StoreCore core) {
     List<byte[]> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();
@@ -326,7 +465,62 @@ final class Renames {
     for (int i = 0; i < keys.size(); i++) {
       rollback(core, Arrays.copyOfRange(keys.get(i), 1, 17), decodeUndo(values.get(i)));
     }
-    return keys.size();
+    // Operation files left without an undo entry belong to renames whose batch committed: write
+    // the per-object records the index still agrees with, then drop the file.
+    Map<String, List<Name>> ops = new java.util.TreeMap<>();
+    for (Drive d : core.drives.all()) {
+      Path dir = d.root.resolve(OPS_DIR);
+      if (!d.online() || !Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : s.toList()) {
+          String name = p.getFileName().toString();
+          if (name.endsWith(".tmp")) {
+            Files.deleteIfExists(p);
+          } else if (!ops.containsKey(name)) {
+            List<Name> names = decodeOp(Files.readAllBytes(p));
+            if (names != null) {
+              ops.put(name, names);
+            } else {
+              Files.deleteIfExists(p); // a torn copy; the whole one is on other drives
+            }
+          }
+        }
+      } catch (IOException e) {
+        d.failed("rename operation read", e);
+      }
+    }
+    for (var e : ops.entrySet()) {
+      List<Name> current = new ArrayList<>();
+      for (Name n : e.getValue()) {
+        ObjectMeta m = indexed(core, n);
+        if (m != null && m.version() == n.version()) {
+          current.add(n);
+        }
+      }
+      write(core, current, 0);
+      deleteOp(core, HexFormat.of().parseHex(e.getKey()));
+    }
+    return keys.size() + ops.size();
+  }
+
+  /** The index record at the name's key, if it is of the name's data; else null. */
+  private static ObjectMeta indexed(StoreCore core, Name n) {
+    byte[] bucket = core.kv.get(core.buckets, n.bucket().getBytes(StandardCharsets.UTF_8));
+    if (bucket == null) {
+      return null;
+    }
+    byte[] raw =
+        core.kv.get(
+            core.objects,
+            Names.objectKey(
+                MetaFormat.decodeBucket(bucket).id(), n.key().getBytes(StandardCharsets.UTF_8)));
+    if (raw == null) {
+      return null;
+    }
+    ObjectMeta m = MetaFormat.decodeObject(raw);
+    return Arrays.equals(LocalObjectStore.reclaimId(m), n.id()) ? m : null;
   }
 
   private static void join(List<Thread> threads) {

@@ -74,13 +74,14 @@ class RenameTest {
     return new ArrayList<>(contents(s, bucket).keySet());
   }
 
+  /** Files under the drives' {@code renames} directories (records and operation files). */
   static long renameRecords(StorageConfig c) throws Exception {
     long n = 0;
     for (Path d : c.drives()) {
       Path r = d.resolve(Renames.DIR);
       if (Files.isDirectory(r)) {
-        try (Stream<Path> s = Files.list(r)) {
-          n += s.count();
+        try (Stream<Path> s = Files.walk(r)) {
+          n += s.filter(Files::isRegularFile).count();
         }
       }
     }
@@ -331,8 +332,8 @@ class RenameTest {
   }
 
   /**
-   * Stages a crash between a rename's name record and its index batch: the undo entry and the new
-   * record are durable, the batch never ran. Returns the data's content.
+   * Stages a crash between a rename's name records and its index batch: the undo entry and the
+   * operation file are durable, the batch never ran. Returns the data's content.
    */
   private byte[] crashMidRename(String from, String to) {
     byte[] d = put(from, 1, 6000);
@@ -340,8 +341,8 @@ class RenameTest {
     ObjectMeta m = ls.meta("data", from);
     byte[] id = LocalObjectStore.reclaimId(m);
     byte[] op = ls.core().newId();
-    Renames.begin(ls.core(), op, List.of(new Renames.Name(id, "data", from, m.version())));
-    Renames.write(ls.core(), List.of(new Renames.Name(id, "data", to, m.version() + 1)), 3);
+    Renames.begin(ls.core(), op, List.of(new Renames.Name(id, "data", from, m.version() + 1)));
+    Renames.writeOp(ls.core(), op, List.of(new Renames.Name(id, "data", to, m.version() + 1)), 3);
     return d;
   }
 
@@ -376,6 +377,32 @@ class RenameTest {
     store = ObjectStores.open(config);
     assertEquals(List.of("old"), keys(store, "data"), "the rollback's newer record wins");
     assertArrayEquals(d, TestStores.readAll(store, "data", "old"));
+  }
+
+  @Test
+  void aCrashAfterTheBatchIsFinishedAtTheNextStart() throws Exception {
+    byte[] d = put("old", 1, 6000);
+    ObjectInfo moved = store.rename("data", "old", "new", false);
+    assertEquals(4, renameRecords(config), "one record per drive, no operation file left");
+    // as if the process died after the batch, before the per-object records were written
+    LocalObjectStore ls = (LocalObjectStore) store;
+    byte[] id = LocalObjectStore.reclaimId(ls.meta("data", "new"));
+    Renames.delete(ls.core(), id);
+    Renames.writeOp(
+        ls.core(),
+        ls.core().newId(),
+        List.of(new Renames.Name(id, "data", "new", moved.version())),
+        3);
+    store.close();
+    store = ObjectStores.open(config);
+    assertEquals(List.of("new"), keys(store, "data"));
+    assertEquals(4, renameRecords(config), "records written, operation file gone");
+    store.close();
+    TestStores.deleteTree(config.indexDir());
+    ObjectStores.rebuildIndex(config);
+    store = ObjectStores.open(config);
+    assertEquals(List.of("new"), keys(store, "data"));
+    assertArrayEquals(d, TestStores.readAll(store, "data", "new"));
   }
 
   @Test
