@@ -21,6 +21,7 @@ final class ErrorResponses {
       case INVALID_RANGE -> S3Error.INVALID_RANGE;
       case METADATA_TOO_LARGE -> S3Error.METADATA_TOO_LARGE;
       case INVALID_ARGUMENT -> S3Error.INVALID_ARGUMENT;
+      case TOO_MANY_ENTRIES -> S3Error.INVALID_ARGUMENT;
       case ENTITY_TOO_LARGE -> S3Error.ENTITY_TOO_LARGE;
       case BAD_DIGEST -> S3Error.BAD_DIGEST;
       case QUOTA_EXCEEDED -> S3Error.QUOTA_EXCEEDED;

@@ -17,10 +17,12 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Restores the index from the drives: bucket markers, shard headers and trailers, and multipart
- * manifests. The newest complete version of each key wins; incomplete and superseded data is
- * deleted. Each bucket's usage is recomputed from the objects restored; bucket owners and quotas
- * live only in the index, so restored buckets have owner {@code ""} and no quota.
+ * Restores the index from the drives: bucket markers, shard headers and trailers, multipart
+ * manifests and the name records of renamed objects ({@link Renames}: a record replaces the key and
+ * version the data was written with). The newest complete version of each key wins; incomplete and
+ * superseded data (and the name records of such data, or of data that is gone) is deleted. Each
+ * bucket's usage is recomputed from the objects restored; bucket owners and quotas live only in the
+ * index, so restored buckets have owner {@code ""} and no quota.
  */
 final class IndexRebuilder {
   private static final System.Logger LOG = System.getLogger(IndexRebuilder.class.getName());
@@ -121,6 +123,9 @@ final class IndexRebuilder {
         }
       }
     }
+    // Name records of renamed objects: the newest per data id names its key and version.
+    Map<String, Renames.Name> names = new HashMap<>();
+    Renames.readAll(core, names);
     // Incomplete data (no shard with a trailer) is leftover of a crash.
     for (String hex : incomplete) {
       if (!data.containsKey(hex)) {
@@ -145,11 +150,25 @@ final class IndexRebuilder {
                 null,
                 List.of(f.ref()));
         discarded +=
-            offer(core, winners, new Candidate(f.header().bucket(), f.header().key(), meta));
+            offer(
+                core,
+                winners,
+                named(names, f.ref().hexId(), f.header().bucket(), f.header().key(), meta));
       }
     }
-    for (Candidate c : manifests.values()) {
-      discarded += offer(core, winners, c);
+    for (var e : manifests.entrySet()) {
+      Candidate c = e.getValue();
+      discarded += offer(core, winners, named(names, e.getKey(), c.bucket(), c.key(), c.meta()));
+    }
+    // Records whose data lost or is gone are superseded.
+    java.util.Set<String> kept = new java.util.HashSet<>();
+    for (Candidate c : winners.values()) {
+      kept.add(HexFormat.of().formatHex(LocalObjectStore.reclaimId(c.meta())));
+    }
+    for (Renames.Name n : names.values()) {
+      if (!kept.contains(n.hex())) {
+        Renames.delete(core, n.id());
+      }
     }
     Map<String, Boolean> usedParts = new HashMap<>();
     for (Candidate c : winners.values()) {
@@ -255,6 +274,18 @@ final class IndexRebuilder {
     return new RebuildReport(bucketIds.size(), objects, uploads.size(), discarded);
   }
 
+  /**
+   * The candidate for a piece of data: under the name and version of its rename record if it has
+   * one, else under the key and version it was written with.
+   */
+  private static Candidate named(
+      Map<String, Renames.Name> names, String hex, String bucket, String key, ObjectMeta meta) {
+    Renames.Name n = names.get(hex);
+    return n == null
+        ? new Candidate(bucket, key, meta)
+        : new Candidate(n.bucket(), n.key(), meta.withVersion(n.version()));
+  }
+
   /** Keeps the newer of two versions of a key and deletes the other; returns 1 if one went. */
   private static int offer(StoreCore core, Map<String, Candidate> winners, Candidate c) {
     String k = c.bucket() + "\0" + c.key();
@@ -273,6 +304,7 @@ final class IndexRebuilder {
     if (loser.meta().manifestId() != null) {
       core.deleteManifest(loser.meta().manifestId());
     }
+    Renames.delete(core, LocalObjectStore.reclaimId(loser.meta()));
     return 1;
   }
 

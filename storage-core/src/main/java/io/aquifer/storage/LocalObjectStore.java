@@ -79,7 +79,11 @@ final class LocalObjectStore implements ObjectStore {
   }
 
   ReentrantLock keyLock(String bucket, String key) {
-    return keyLocks[Math.floorMod(bucket.hashCode() * 31 + key.hashCode(), keyLocks.length)];
+    return keyLocks[keyStripe(bucket, key)];
+  }
+
+  private int keyStripe(String bucket, String key) {
+    return Math.floorMod(bucket.hashCode() * 31 + key.hashCode(), keyLocks.length);
   }
 
   ReentrantReadWriteLock bucketLock(String bucket) {
@@ -131,6 +135,11 @@ final class LocalObjectStore implements ObjectStore {
       }
       usage.forget(old.id());
     }
+  }
+
+  /** The store's shared parts; for tests that stage a crash in the middle of an operation. */
+  StoreCore core() {
+    return core;
   }
 
   void ensureOpen() {
@@ -584,6 +593,245 @@ final class LocalObjectStore implements ObjectStore {
         return w.commit();
       }
     }
+  }
+
+  // ---- rename
+
+  @Override
+  public ObjectInfo rename(String bucket, String srcKey, String dstKey, boolean replace) {
+    BucketRec rec = bucket(bucket);
+    byte[] srcBytes = Names.key(srcKey);
+    byte[] dstBytes = Names.key(dstKey);
+    byte[] srcOkey = Names.objectKey(rec.id(), srcBytes);
+    byte[] dstOkey = Names.objectKey(rec.id(), dstBytes);
+    ObjectMeta replaced;
+    ObjectMeta moved;
+    var bl = bucketLock(bucket).readLock();
+    bl.lock();
+    // both keys' stripes, in index order, so two renames never wait for each other in a cycle
+    int s1 = keyStripe(bucket, srcKey);
+    int s2 = keyStripe(bucket, dstKey);
+    ReentrantLock first = keyLocks[Math.min(s1, s2)];
+    ReentrantLock second = keyLocks[Math.max(s1, s2)];
+    first.lock();
+    second.lock();
+    try {
+      ensureOpen();
+      BucketRec cur = bucket(bucket);
+      if (cur.id() != rec.id()) {
+        throw new StorageException(StatusCode.NO_SUCH_BUCKET, "bucket was deleted: " + bucket);
+      }
+      byte[] srcRaw = kv.get(core.objects, srcOkey);
+      if (srcRaw == null) {
+        throw new StorageException(StatusCode.NO_SUCH_KEY, "no such key: " + bucket + "/" + srcKey);
+      }
+      ObjectMeta src = MetaFormat.decodeObject(srcRaw);
+      byte[] dstRaw = srcKey.equals(dstKey) ? srcRaw : kv.get(core.objects, dstOkey);
+      if (dstRaw != null && !replace) {
+        throw new StorageException(
+            StatusCode.PRECONDITION_FAILED, "rename target exists: " + bucket + "/" + dstKey);
+      }
+      if (srcKey.equals(dstKey)) {
+        return src.info(bucket, dstKey);
+      }
+      replaced = dstRaw == null ? null : MetaFormat.decodeObject(dstRaw);
+      long floor = Math.max(src.version(), replaced == null ? 0 : replaced.version());
+      moved = src.withVersion(core.versionAbove(floor));
+      byte[] opId = core.newId();
+      List<Renames.Name> undo =
+          List.of(new Renames.Name(reclaimId(src), bucket, srcKey, moved.version()));
+      List<Renames.Name> names =
+          List.of(new Renames.Name(reclaimId(src), bucket, dstKey, moved.version()));
+      renameCommit(
+          bucket,
+          cur,
+          opId,
+          undo,
+          names,
+          b -> {
+            b.delete(core.objects, srcOkey);
+            b.put(core.objects, dstOkey, MetaFormat.encodeObject(moved));
+            if (replaced != null) {
+              b.put(
+                  core.garbage,
+                  StoreCore.garbageKey(StoreCore.RECLAIM, reclaimId(replaced)),
+                  dstRaw);
+            }
+          },
+          replaced == null ? 0 : -1,
+          replaced == null ? 0 : -replaced.size());
+    } finally {
+      second.unlock();
+      first.unlock();
+      bl.unlock();
+    }
+    if (replaced != null) {
+      reclaim(replaced);
+    }
+    return moved.info(bucket, dstKey);
+  }
+
+  @Override
+  public long renamePrefix(String bucket, String srcPrefix, String dstPrefix, int maxEntries) {
+    if (srcPrefix == null || srcPrefix.isEmpty() || dstPrefix == null) {
+      throw new StorageException(
+          StatusCode.INVALID_ARGUMENT, "rename needs a non-empty source prefix and a target");
+    }
+    if (maxEntries < 0) {
+      throw new StorageException(
+          StatusCode.INVALID_ARGUMENT, "entry limit must not be negative: " + maxEntries);
+    }
+    if (srcPrefix.indexOf('\0') >= 0 || dstPrefix.indexOf('\0') >= 0) {
+      throw new StorageException(StatusCode.INVALID_KEY, "prefix must not contain NUL");
+    }
+    byte[] srcP = Names.utf8Strict(srcPrefix, "source prefix");
+    Names.utf8Strict(dstPrefix, "target prefix");
+    if (dstPrefix.startsWith(srcPrefix)) {
+      throw new StorageException(
+          StatusCode.INVALID_ARGUMENT,
+          "cannot rename " + srcPrefix + " to " + dstPrefix + ": the target is inside the source");
+    }
+    BucketRec rec = bucket(bucket);
+    List<ObjectMeta> replaced = new ArrayList<>();
+    long moved;
+    var wl = bucketLock(bucket).writeLock(); // excludes every writer of the bucket
+    wl.lock();
+    try {
+      ensureOpen();
+      BucketRec cur = bucket(bucket);
+      if (cur.id() != rec.id()) {
+        throw new StorageException(StatusCode.NO_SUCH_BUCKET, "bucket was deleted: " + bucket);
+      }
+      List<byte[]> srcOkeys = new ArrayList<>();
+      List<ObjectMeta> srcMetas = new ArrayList<>();
+      List<String> srcKeys = new ArrayList<>();
+      try (KvCursor c =
+          kv.scanPrefix(
+              core.objects, io.aquifer.kv.KvKeys.concat(Names.bucketPrefix(cur.id()), srcP))) {
+        for (; c.valid(); c.next()) {
+          if (srcOkeys.size() == maxEntries) {
+            throw new StorageException(
+                StatusCode.TOO_MANY_ENTRIES,
+                "more than "
+                    + maxEntries
+                    + " keys start with "
+                    + srcPrefix
+                    + " in bucket "
+                    + bucket
+                    + "; nothing was renamed");
+          }
+          srcOkeys.add(c.key());
+          srcMetas.add(MetaFormat.decodeObject(c.value()));
+          byte[] k = c.key();
+          srcKeys.add(new String(k, 8, k.length - 8, StandardCharsets.UTF_8));
+        }
+      }
+      if (srcOkeys.isEmpty()) {
+        return 0;
+      }
+      Set<String> srcSet = new java.util.HashSet<>(srcKeys);
+      List<byte[]> dstOkeys = new ArrayList<>();
+      List<String> dstKeys = new ArrayList<>();
+      List<byte[]> replacedRaw = new ArrayList<>();
+      long floor = 0;
+      for (int i = 0; i < srcKeys.size(); i++) {
+        String dk = dstPrefix + srcKeys.get(i).substring(srcPrefix.length());
+        byte[] dok = Names.objectKey(cur.id(), Names.key(dk));
+        dstKeys.add(dk);
+        dstOkeys.add(dok);
+        floor = Math.max(floor, srcMetas.get(i).version());
+        if (!srcSet.contains(dk)) {
+          byte[] raw = kv.get(core.objects, dok);
+          if (raw != null) {
+            ObjectMeta r = MetaFormat.decodeObject(raw);
+            replaced.add(r);
+            replacedRaw.add(raw);
+            floor = Math.max(floor, r.version());
+          }
+        }
+      }
+      List<Renames.Name> undo = new ArrayList<>();
+      List<Renames.Name> names = new ArrayList<>();
+      List<ObjectMeta> movedMetas = new ArrayList<>();
+      for (int i = 0; i < srcKeys.size(); i++) {
+        ObjectMeta src = srcMetas.get(i);
+        ObjectMeta m = src.withVersion(core.versionAbove(floor));
+        movedMetas.add(m);
+        undo.add(new Renames.Name(reclaimId(src), bucket, srcKeys.get(i), m.version()));
+        names.add(new Renames.Name(reclaimId(src), bucket, dstKeys.get(i), m.version()));
+      }
+      long bytes = 0;
+      for (ObjectMeta r : replaced) {
+        bytes += r.size();
+      }
+      renameCommit(
+          bucket,
+          cur,
+          core.newId(),
+          undo,
+          names,
+          b -> {
+            // deletes first: a key both moved away and moved onto ends up with what moved onto it
+            for (byte[] k : srcOkeys) {
+              b.delete(core.objects, k);
+            }
+            for (int i = 0; i < dstOkeys.size(); i++) {
+              b.put(core.objects, dstOkeys.get(i), MetaFormat.encodeObject(movedMetas.get(i)));
+            }
+            for (int i = 0; i < replaced.size(); i++) {
+              b.put(
+                  core.garbage,
+                  StoreCore.garbageKey(StoreCore.RECLAIM, reclaimId(replaced.get(i))),
+                  replacedRaw.get(i));
+            }
+          },
+          -replaced.size(),
+          -bytes);
+      moved = srcKeys.size();
+    } finally {
+      wl.unlock();
+    }
+    for (ObjectMeta r : replaced) {
+      reclaim(r);
+    }
+    return moved;
+  }
+
+  /**
+   * The durable steps of a rename, under the caller's locks: the synced undo entry, the name
+   * records on the drives, then one index batch ({@code ops}, the usage change, removal of the undo
+   * entry). Any failure before the batch committed rolls the records back and rethrows.
+   */
+  private void renameCommit(
+      String bucket,
+      BucketRec cur,
+      byte[] opId,
+      List<Renames.Name> undo,
+      List<Renames.Name> names,
+      java.util.function.Consumer<KvBatch> ops,
+      long dObjects,
+      long dBytes) {
+    Renames.begin(core, opId, undo);
+    try {
+      Renames.writeOp(
+          core,
+          opId,
+          names,
+          core.writeQuorum(core.config.dataShards(), core.config.parityShards()));
+      try (KvBatch b = kv.newBatch()) {
+        ops.accept(b);
+        b.delete(core.garbage, Renames.undoKey(opId));
+        usage.commit(bucket, cur.id(), cur.quota(), dObjects, dBytes, b);
+      }
+    } catch (RuntimeException | Error e) {
+      try {
+        Renames.rollback(core, opId, undo);
+      } catch (RuntimeException r) {
+        e.addSuppressed(r); // the undo entry stays; the next start rolls back
+      }
+      throw e;
+    }
+    Renames.finish(core, opId, names);
   }
 
   @Override

@@ -43,11 +43,18 @@ final class Maintenance {
 
   /** Collects what a crash left behind: data of uncommitted writes and unfinished reclaims. */
   void recover() {
+    int renames = Renames.recover(core);
+    if (renames > 0) {
+      LOG.log(Level.INFO, "rolled back {0} renames that were in flight", renames);
+    }
     int n = 0;
     List<byte[]> keys = new ArrayList<>();
     List<ObjectMeta> metas = new ArrayList<>();
     try (KvCursor c = core.kv.scan(core.garbage, null, null)) {
       for (; c.valid(); c.next()) {
+        if (c.key()[0] == StoreCore.RENAMING) {
+          continue; // renames in flight: rolled back above
+        }
         keys.add(c.key());
         metas.add(MetaFormat.decodeObject(c.value()));
       }
@@ -142,6 +149,10 @@ final class Maintenance {
     }
     if (m.manifestId() != null) {
       core.deleteManifest(m.manifestId());
+    }
+    if (!m.segments().isEmpty() || m.manifestId() != null) {
+      // after the data: a crash in between leaves an orphan record, not a resurrected old name
+      Renames.delete(core, LocalObjectStore.reclaimId(m));
     }
   }
 

@@ -33,6 +33,12 @@ record ObjectMeta(
     segments = List.copyOf(segments);
   }
 
+  /** The same record with another version (a rename). */
+  ObjectMeta withVersion(long v) {
+    return new ObjectMeta(
+        v, size, etag, mtimeMillis, contentType, userMetadata, attributes, manifestId, segments);
+  }
+
   /** The public view. */
   ObjectInfo info(String bucket, String key) {
     return new ObjectInfo(

@@ -145,6 +145,59 @@ public interface ObjectStore extends AutoCloseable {
   ObjectInfo updateAttributes(
       String bucket, String key, Map<String, String> set, java.util.Set<String> remove);
 
+  /**
+   * Moves an object to another key of the same bucket without copying its data: one index batch
+   * points {@code dstKey} at the object's data and removes {@code srcKey}, so every reader and
+   * every snapshot listing sees the object under exactly one of the two names. Size, ETag,
+   * modification time, content type, metadata and attributes stay; the version is a new one (above
+   * both keys' previous versions). The new name is recorded on the drives first, so {@code
+   * rebuild-index} restores the object under {@code dstKey}.
+   *
+   * <p>With {@code replace}, an object at {@code dstKey} is replaced: its data is reclaimed as for
+   * an overwrite (readers that have it open keep reading it) and the bucket's usage drops by one
+   * object and its bytes. Without it, an existing {@code dstKey} fails. A rename never grows the
+   * bucket's usage, so it is never refused by a quota. Renaming a key onto itself changes nothing
+   * (with {@code replace}) or fails (without, as the destination exists). Uploads in progress under
+   * either key are not affected. Atomic against concurrent puts, copies, completions, deletes and
+   * renames of either key.
+   *
+   * @return the object's info under {@code dstKey}
+   * @throws StorageException {@link StatusCode#NO_SUCH_BUCKET}, {@link StatusCode#NO_SUCH_KEY}
+   *     ({@code srcKey} missing), {@link StatusCode#PRECONDITION_FAILED} ({@code dstKey} exists and
+   *     not {@code replace}), {@link StatusCode#INVALID_KEY}, {@link StatusCode#WRITE_QUORUM_LOST}
+   *     (the name record reached too few drives; nothing changed)
+   */
+  ObjectInfo rename(String bucket, String srcKey, String dstKey, boolean replace);
+
+  /**
+   * Moves every object whose key starts with {@code srcPrefix} to {@code dstPrefix} followed by the
+   * rest of its key, in one index batch (a directory rename: {@code "a/b/"} to {@code "c/"} moves
+   * {@code a/b/} itself, the directory's marker, to {@code c/} and {@code a/b/x/y} to {@code
+   * c/x/y}). Objects already at a destination key are replaced as by {@link #rename} with {@code
+   * replace} (data reclaimed, usage lowered); other keys under {@code dstPrefix} stay. Data is not
+   * copied; each moved object gets a new version and its new name is recorded on the drives before
+   * the batch, so {@code rebuild-index} restores the new names. While it runs, writers of the
+   * bucket wait (it holds the bucket's write lock, as bucket deletion does); readers do not, and
+   * every snapshot listing sees all keys under their old names or all under their new ones.
+   *
+   * <p>Multipart uploads in progress under {@code srcPrefix} are left where they are: completing
+   * one later creates its object under the key it was started with.
+   *
+   * @param srcPrefix not empty
+   * @param dstPrefix possibly empty; must not start with {@code srcPrefix} (it would be inside the
+   *     directory being moved, or be the same)
+   * @param maxEntries the most keys to move, at least 0
+   * @return the number of objects moved; 0 when no key starts with {@code srcPrefix} (nothing
+   *     changes)
+   * @throws StorageException {@link StatusCode#TOO_MANY_ENTRIES} when more than {@code maxEntries}
+   *     keys start with {@code srcPrefix} (nothing changes), {@link StatusCode#INVALID_ARGUMENT}
+   *     ({@code dstPrefix} starts with {@code srcPrefix}, empty {@code srcPrefix}, negative {@code
+   *     maxEntries}), {@link StatusCode#INVALID_KEY} (a prefix holds NUL or is not valid Unicode,
+   *     or a new key would be longer than {@link #MAX_KEY_BYTES}; nothing changes), {@link
+   *     StatusCode#NO_SUCH_BUCKET}, {@link StatusCode#WRITE_QUORUM_LOST} (nothing changed)
+   */
+  long renamePrefix(String bucket, String srcPrefix, String dstPrefix, int maxEntries);
+
   /** Lists keys in order, with optional prefix, delimiter and paging. */
   ListPage list(String bucket, ListQuery query);
 

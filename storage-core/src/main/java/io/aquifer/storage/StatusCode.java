@@ -31,6 +31,11 @@ public enum StatusCode {
   BAD_DIGEST(1108),
   /** A write would exceed the bucket's quota (bytes or objects). */
   QUOTA_EXCEEDED(1109),
+  /**
+   * A prefix rename (a directory rename) would move more keys than the caller's limit allows;
+   * nothing was changed.
+   */
+  TOO_MANY_ENTRIES(1110),
   /** The multipart upload does not exist (or was completed or aborted). */
   NO_SUCH_UPLOAD(1201),
   /** A part listed in complete was not uploaded, or its ETag differs. */

@@ -46,6 +46,9 @@ final class StoreCore {
   /** Garbage key prefix: data replaced or deleted, to reclaim. */
   static final byte RECLAIM = 'R';
 
+  /** Garbage key prefix: a rename whose index batch has not committed (see {@link Renames}). */
+  static final byte RENAMING = 'N';
+
   final StorageConfig config;
   final KvStore kv;
   final KvTable buckets;
@@ -113,6 +116,12 @@ final class StoreCore {
   long nextVersion() {
     long now = clock.millis() * 1000;
     return version.updateAndGet(v -> Math.max(v + 1, now));
+  }
+
+  /** Like {@link #nextVersion()}, and also above {@code floor} (whatever the clock says). */
+  long versionAbove(long floor) {
+    long now = clock.millis() * 1000;
+    return version.updateAndGet(v -> Math.max(Math.max(v + 1, now), floor + 1));
   }
 
   String contentType(PutOptions o) {
