@@ -360,18 +360,20 @@ public final class EcBench {
 
   /** Loses the shards, reconstructs them and checks they came back byte for byte. */
   private void verify(ErasureCodec codec, ByteBuffer[] shards, boolean[] present) {
+    List<ByteBuffer> copies = new ArrayList<>();
     for (int i = 0; i < shards.length; i++) {
+      ByteBuffer copy = ByteBuffer.allocate(present[i] ? 0 : opt.shard());
       if (!present[i]) {
-        ByteBuffer copy = ByteBuffer.allocate(opt.shard());
         copy.put(0, shards[i], 0, opt.shard());
-        for (int b = 0; b < opt.shard(); b++) {
-          shards[i].put(b, (byte) 0);
-        }
-        codec.reconstruct(shards, present, 0, opt.shard());
-        if (shards[i].mismatch(copy) != -1) {
-          throw new IllegalStateException(
-              codec.name() + " reconstructed shard " + i + " wrongly: the codec is broken");
-        }
+        shards[i].put(0, new byte[opt.shard()]);
+      }
+      copies.add(copy);
+    }
+    codec.reconstruct(shards, present, 0, opt.shard());
+    for (int i = 0; i < shards.length; i++) {
+      if (!present[i] && shards[i].mismatch(copies.get(i)) != -1) {
+        throw new IllegalStateException(
+            codec.name() + " reconstructed shard " + i + " wrongly: the codec is broken");
       }
     }
   }

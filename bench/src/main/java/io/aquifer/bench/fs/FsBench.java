@@ -43,12 +43,13 @@ import org.HdrHistogram.Histogram;
  * error.
  */
 public final class FsBench {
-  private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
+  static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
 
   private final FsOptions opt;
   private final PrintStream out;
   private final PrintStream err;
   private final Path runDir;
+  private final Path dropCachesFile;
   private final List<Phase> phases = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
 
@@ -71,8 +72,9 @@ public final class FsBench {
     }
   }
 
-  private FsBench(FsOptions opt, PrintStream out, PrintStream err) {
+  private FsBench(FsOptions opt, PrintStream out, PrintStream err, Path dropCachesFile) {
     this.opt = opt;
+    this.dropCachesFile = dropCachesFile;
     this.out = out;
     this.err = err;
     this.runDir =
@@ -93,6 +95,11 @@ public final class FsBench {
    * @return 0 on success, 1 on an I/O failure (cleanup included), 2 for a usage error
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, DROP_CACHES);
+  }
+
+  /** As {@link #run(String[], PrintStream, PrintStream)}, writing 3 to {@code dropCaches}. */
+  static int run(String[] args, PrintStream out, PrintStream err, Path dropCaches) {
     List<String> list = Arrays.asList(args);
     if (list.contains("--help") || list.contains("-h")) {
       out.println(FsOptions.USAGE);
@@ -111,7 +118,7 @@ public final class FsBench {
       return 2;
     }
     try {
-      return new FsBench(opt, out, err).execute();
+      return new FsBench(opt, out, err, dropCaches).execute();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       err.println("bench fs: interrupted");
@@ -272,11 +279,11 @@ public final class FsBench {
       return "page cache warm (the files were just written or read; --drop-caches to empty it)";
     }
     try {
-      Files.writeString(DROP_CACHES, "3\n", StandardCharsets.US_ASCII);
+      Files.writeString(dropCachesFile, "3\n", StandardCharsets.US_ASCII);
       err.println("dropped the page cache before " + phase);
       return "page cache dropped before the phase";
     } catch (IOException | SecurityException e) {
-      String why = "cannot write 3 to " + DROP_CACHES + " (" + e + ")";
+      String why = "cannot write 3 to " + dropCachesFile + " (" + e + ")";
       err.println("bench fs: --drop-caches: " + why + "; reads go through a warm page cache");
       return "page cache warm: --drop-caches was not permitted: " + why;
     }

@@ -94,27 +94,45 @@ class FsBenchTest {
     assertTrue(res.get("random read 4KiB").get("latencyMillis").get("p99").asDouble() > 0);
   }
 
+  static Result benchDropping(Path dropCaches, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        FsBench.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            dropCaches);
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
   @Test
   void dropCachesSaysWhetherItWorked() throws IOException {
-    // Writes to /proc/sys/vm/drop_caches only when this is not root (then it fails harmlessly),
-    // so that a test never empties a shared machine's page cache.
-    if ("root".equals(System.getProperty("user.name"))) {
-      return;
-    }
-    Result r =
-        bench(
-            "--dir",
-            dir.toString(),
-            "--size",
-            "64KiB",
-            "--files",
-            "5",
-            "--duration",
-            "50ms",
-            "--drop-caches");
-    assertEquals(0, r.code(), r.toString());
-    assertTrue(r.out().contains("not permitted") || r.out().contains("dropped"), r.out());
-    assertEquals(0, entries(dir));
+    // a stand-in for /proc/sys/vm/drop_caches: a test must not empty a shared machine's page cache
+    Path data = Files.createDirectory(dir.resolve("data"));
+    String[] args = {
+      "--dir",
+      data.toString(),
+      "--size",
+      "64KiB",
+      "--files",
+      "5",
+      "--duration",
+      "50ms",
+      "--drop-caches"
+    };
+    Path writable = dir.resolve("drop_caches");
+    Result ok = benchDropping(writable, args);
+    assertEquals(0, ok.code(), ok.toString());
+    assertTrue(ok.out().contains("page cache dropped before the phase"), ok.out());
+    assertEquals("3\n", Files.readString(writable));
+
+    Result denied = benchDropping(dir.resolve("no/such/dir/drop_caches"), args);
+    assertEquals(0, denied.code(), denied.toString());
+    assertTrue(denied.out().contains("--drop-caches was not permitted"), denied.out());
+    assertTrue(denied.err().contains("--drop-caches"), denied.err());
+    assertEquals(0, entries(data));
   }
 
   @Test
