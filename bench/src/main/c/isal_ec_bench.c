@@ -7,7 +7,9 @@
  * codec caches its decode plans.
  *
  * Build: gcc -O2 -o isal_ec_bench isal_ec_bench.c -lisal    (Debian: apt-get install libisal-dev)
- * Run:   taskset -c 1 ./isal_ec_bench [block_bytes] [seconds_per_case]
+ * Run:   taskset -c 1 ./isal_ec_bench [block_bytes] [seconds_per_case] [k+m]
+ * Without k+m it runs RS(4,2), RS(8,3) and RS(12,4); with it, that one shape (k + m <= 16; loss
+ * cases that do not fit the shape are skipped). `aquifer bench ec --baseline` passes it.
  * Output, one line per case:  RS(k,m) op GB/s    with op in encode, lost1, lost2, lostm.
  */
 #include <isa-l/erasure_code.h>
@@ -41,8 +43,22 @@ static double timed(int len, int k, int rows, unsigned char *tables, unsigned ch
 int main(int argc, char **argv) {
   int len = argc > 1 ? atoi(argv[1]) : 1 << 20;
   double seconds = argc > 2 ? atof(argv[2]) : 1.0;
-  int shapes[][2] = {{4, 2}, {8, 3}, {12, 4}};
-  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+  int shapes[3][2] = {{4, 2}, {8, 3}, {12, 4}};
+  size_t nshapes = 3;
+  if (argc > 3) {
+    if (sscanf(argv[3], "%d+%d", &shapes[0][0], &shapes[0][1]) != 2 || shapes[0][0] < 1 ||
+        shapes[0][1] < 1 || shapes[0][0] + shapes[0][1] > MAX_SHARDS) {
+      fprintf(stderr, "shape must be k+m with k, m >= 1 and k + m <= %d: %s\n", MAX_SHARDS,
+              argv[3]);
+      return 2;
+    }
+    nshapes = 1;
+  }
+  if (len < 1) {
+    fprintf(stderr, "block_bytes must be positive\n");
+    return 2;
+  }
+  for (size_t s = 0; s < nshapes; s++) {
     int k = shapes[s][0], m = shapes[s][1], n = k + m;
     unsigned char encode[MAX_SHARDS * MAX_SHARDS], *shard[MAX_SHARDS];
     unsigned char *tables = malloc(32 * MAX_SHARDS * MAX_SHARDS);
@@ -61,6 +77,7 @@ int main(int argc, char **argv) {
     const char *names[3] = {"lost1", "lost2", "lostm"};
     for (int c = 0; c < 3; c++) {
       int lost = losses[c];
+      if (lost > m || lost > k) continue;
       /* Survivors: the first k present shards (data lost..k-1, then parity), as the Java codec. */
       unsigned char sub[MAX_SHARDS * MAX_SHARDS], inv[MAX_SHARDS * MAX_SHARDS];
       unsigned char decode[MAX_SHARDS * MAX_SHARDS], *in[MAX_SHARDS], *out[MAX_SHARDS];

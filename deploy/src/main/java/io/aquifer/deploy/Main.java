@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code aquifer} command: {@code server} runs a node, {@code admin} talks to a running one,
- * {@code bench} measures any S3 endpoint as a client, {@code demo} tours the erasure-coded core,
- * {@code version} prints the version. Exit codes: 0 success, 2 usage error, 1 anything else, with a
- * one-line cause on standard error.
+ * {@code bench} measures any S3 endpoint, directory or the erasure codec as a client, {@code demo}
+ * tours the erasure-coded core, {@code version} prints the version. Exit codes: 0 success, 2 usage
+ * error, 1 anything else, with a one-line cause on standard error.
  */
 @Command(
     name = "aquifer",
@@ -66,6 +66,12 @@ public final class Main extends GroupCommand {
       }
       if (cls == BenchCommand.S3.class) {
         return cls.cast(new BenchCommand.S3(out, err));
+      }
+      if (cls == BenchCommand.Fs.class) {
+        return cls.cast(new BenchCommand.Fs(out, err));
+      }
+      if (cls == BenchCommand.Ec.class) {
+        return cls.cast(new BenchCommand.Ec(out, err));
       }
       if (cls == DemoCommand.class) {
         return cls.cast(new DemoCommand(out));

@@ -5,10 +5,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A minimal JSON writer for the results: maps, collections, strings, numbers, booleans, null. */
-final class Json {
+public final class Json {
   private Json() {}
 
-  static String write(Object value) {
+  /** The value as indented JSON text with a final newline. */
+  public static String write(Object value) {
     StringBuilder b = new StringBuilder();
     write(b, value, 0);
     return b.append('\n').toString();

@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** What a result must carry so runs on different machines can be compared. */
-final class MachineFacts {
+public final class MachineFacts {
   private MachineFacts() {}
 
   /** cores, memoryBytes, cpu, kernel, os, jdk, jvmArgs-free facts, as an ordered map. */
-  static Map<String, Object> read() {
+  public static Map<String, Object> read() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cores", Runtime.getRuntime().availableProcessors());
     m.put("memoryBytes", memoryBytes());

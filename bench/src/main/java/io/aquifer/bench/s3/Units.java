@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 
 /** Parsing and printing of byte sizes and durations as the command line writes them. */
-final class Units {
+public final class Units {
   private Units() {}
 
   /**
@@ -13,7 +13,7 @@ final class Units {
    *
    * @throws IllegalArgumentException naming the text when it is not a size
    */
-  static long parseSize(String text) {
+  public static long parseSize(String text) {
     String t = text.trim();
     int i = 0;
     while (i < t.length() && (Character.isDigit(t.charAt(i)) || t.charAt(i) == '.')) {
@@ -55,7 +55,7 @@ final class Units {
    *
    * @throws IllegalArgumentException naming the text when it is not a duration
    */
-  static Duration parseDuration(String text) {
+  public static Duration parseDuration(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     int i = 0;
     while (i < t.length() && Character.isDigit(t.charAt(i))) {
@@ -77,7 +77,7 @@ final class Units {
   }
 
   /** {@code 4 KiB}, {@code 64 MiB}, {@code 1.5 GiB}, {@code 100 B}. */
-  static String formatSize(long bytes) {
+  public static String formatSize(long bytes) {
     String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
     int u = 0;
     double v = bytes;
@@ -91,7 +91,7 @@ final class Units {
   }
 
   /** {@code 30s}, {@code 500ms}. */
-  static String formatDuration(Duration d) {
+  public static String formatDuration(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 }
