@@ -83,15 +83,18 @@ public final class FileService {
       String prefix = Paths.childPrefix(p);
       ListPage page = store.list(bucket, new ListQuery(prefix, "/", null, cookie, max));
       List<DirEntry> out = new ArrayList<>(page.objects().size() + page.commonPrefixes().size());
+      java.util.Set<String> files = new java.util.HashSet<>();
       for (ObjectInfo o : page.objects()) {
         String name = o.key().substring(prefix.length());
         if (Paths.isName(name)) {
           out.add(new DirEntry(name, Attrs.attr(o, FileType.FILE, config)));
+          files.add(name);
         }
       }
       for (String cp : page.commonPrefixes()) {
         String name = cp.substring(prefix.length(), cp.length() - 1);
-        if (Paths.isName(name)) {
+        // a key "x" and keys under "x/": getattr shows the file, so the listing does too
+        if (Paths.isName(name) && !files.contains(name)) {
           out.add(new DirEntry(name, Attrs.implicitDir(config, 0)));
         }
       }
@@ -149,8 +152,8 @@ public final class FileService {
           throw new FsException(Errno.ENOTEMPTY, "rmdir " + bucket + "/" + p + ": not empty");
         }
       }
-      keepParent(bucket, Paths.parent(p));
       store.delete(bucket, marker);
+      keepParent(bucket, Paths.parent(p));
     } catch (StorageException e) {
       throw fail("rmdir", bucket, p, e);
     }
@@ -196,8 +199,8 @@ public final class FileService {
       if (a.isDirectory()) {
         throw new FsException(Errno.EISDIR, "unlink " + bucket + "/" + p + ": a directory");
       }
-      keepParent(bucket, Paths.parent(p));
       store.delete(bucket, p);
+      keepParent(bucket, Paths.parent(p));
     } catch (StorageException e) {
       throw fail("unlink", bucket, p, e);
     }
@@ -242,8 +245,8 @@ public final class FileService {
         if (da.isPresent() && da.get().isDirectory()) {
           throw new FsException(Errno.EISDIR, what + ": the target is a directory");
         }
-        keepParent(bucket, Paths.parent(s));
         store.rename(bucket, s, d, !noReplace);
+        keepParentAfterMove(bucket, s, d);
         return;
       }
       if (da.isPresent()) {
@@ -258,8 +261,8 @@ public final class FileService {
           }
         }
       }
-      keepParent(bucket, Paths.parent(s));
       store.renamePrefix(bucket, s + "/", d + "/", config.maxRenameEntries());
+      keepParentAfterMove(bucket, s, d);
     } catch (StorageException e) {
       if (e.status() == StatusCode.TOO_MANY_ENTRIES) {
         throw new FsException(
@@ -472,9 +475,18 @@ public final class FileService {
     }
   }
 
+  /** After {@code s} moved to {@code d}: keeps {@code s}'s parent unless {@code d} is inside it. */
+  private void keepParentAfterMove(String bucket, String s, String d) {
+    String parent = Paths.parent(s);
+    if (!d.startsWith(Paths.childPrefix(parent))) {
+      keepParent(bucket, parent);
+    }
+  }
+
   /**
-   * Gives a directory that exists only through its children a marker, so that removing its last
-   * child does not remove it too.
+   * Gives a directory that existed only through its children a marker once one of them was removed,
+   * so that removing its last child does not remove it too. (Until the marker is written, a
+   * directory that had no marker and just lost its last child is briefly absent.)
    */
   private void keepParent(String bucket, String parent) {
     if (parent.isEmpty() || headOrNull(bucket, parent + "/") != null) {

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -70,13 +71,22 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
 
   @Override
   public CompletableFuture<Reply> onRequest(Message request) {
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try (request) {
-            return serve(request.header(), request.payload());
-          }
-        },
-        workers);
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try (request) {
+              return serve(request.header(), request.payload());
+            }
+          },
+          workers);
+    } catch (RejectedExecutionException e) {
+      request.close();
+      return CompletableFuture.completedFuture(closing());
+    }
+  }
+
+  private static Reply closing() {
+    return error(Errno.EIO, "the file service is shutting down");
   }
 
   private Reply serve(ByteBuf h, ByteBuf payload) {
@@ -183,7 +193,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
   @Override
   public CompletableFuture<Reply> onStream(Message header, InboundStream stream) {
     CompletableFuture<Reply> reply = new CompletableFuture<>();
-    workers.execute(
+    Runnable task =
         () -> {
           String bucket;
           String path;
@@ -204,7 +214,13 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             return;
           }
           reply.complete(write(bucket, path, mode, stream));
-        });
+        };
+    try {
+      workers.execute(task);
+    } catch (RejectedExecutionException e) {
+      header.close();
+      reply.complete(closing());
+    }
     return reply;
   }
 

@@ -175,6 +175,21 @@ class FileClientTest {
   }
 
   @Test
+  void concurrentReadersOfOneLargeFile() throws Exception {
+    byte[] data = PfsFixture.random(12, 4 * (1 << 20) + 99);
+    fx.store.put(BUCKET, "shared", data, PutOptions.DEFAULT);
+    List<java.util.concurrent.Future<byte[]>> reads = new ArrayList<>();
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 6; i++) {
+        reads.add(threads.submit(() -> readAll("shared", 0, data.length)));
+      }
+      for (var r : reads) {
+        assertArrayEquals(data, r.get());
+      }
+    }
+  }
+
+  @Test
   void metadataOperationsAndTheirErrors() {
     assertTrue(fc.getattr(BUCKET, "").isDirectory());
     assertErrno(Errno.ENOENT, () -> fc.getattr(BUCKET, "x"));
@@ -287,6 +302,16 @@ class FileClientTest {
       ok.close();
     }
     return org.junit.jupiter.api.Assertions.assertInstanceOf(TransportError.RemoteError.class, r);
+  }
+
+  @Test
+  void aHandlerThatIsShuttingDownAnswersEio() {
+    fx.handler.close();
+    FsException e = assertThrows(FsException.class, () -> fc.getattr(BUCKET, ""));
+    assertEquals(Errno.EIO, e.errno());
+    assertTrue(e.getMessage().contains("shutting down"), e.getMessage());
+    assertErrno(
+        Errno.EIO, () -> fc.write(BUCKET, "x", new ByteArrayInputStream(new byte[10]), null));
   }
 
   @Test

@@ -105,6 +105,28 @@ class FileServiceTest {
   }
 
   @Test
+  void aFileAndADirectoryOfOneNameShowAsTheFile() {
+    put("both", new byte[4]);
+    put("both/inner", new byte[1]);
+    assertEquals(FileType.FILE, fs.getattr(BUCKET, "both").type());
+    assertEquals(List.of("both"), names(""));
+  }
+
+  @Test
+  void aFailedDirectoryRenameAddsNoMarker() {
+    for (int i = 0; i < 6; i++) {
+      put("imp/big/f" + i, new byte[1]);
+    }
+    assertErrno(Errno.EXDEV, () -> fs.rename(BUCKET, "imp/big", "other", false));
+    assertEquals(
+        StatusCode.NO_SUCH_KEY,
+        assertThrows(io.aquifer.storage.StorageException.class, () -> fx.store.head(BUCKET, "imp/"))
+            .status());
+    fs.rename(BUCKET, "imp/big/f0", "moved", false);
+    assertEquals(0, fx.store.head(BUCKET, "imp/big/").size());
+  }
+
+  @Test
   void createUnlinkAndTheirErrors() {
     FileAttr f = fs.create(BUCKET, "f", 0640);
     assertEquals(0, f.size());
