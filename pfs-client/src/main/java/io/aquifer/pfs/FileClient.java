@@ -1,0 +1,303 @@
+package io.aquifer.pfs;
+
+import io.aquifer.transport.Connection;
+import io.aquifer.transport.Message;
+import io.aquifer.transport.OutboundStream;
+import io.aquifer.transport.Response;
+import io.aquifer.transport.TransportError;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Calls a {@link FileServiceHandler} over one transport {@link Connection}: the same operations as
+ * {@link FileService}, failing with the same {@link FsException}s (transport failures are {@link
+ * Errno#EIO}). Reads are split into {@link FileClientConfig#readUnitBytes} requests with {@link
+ * FileClientConfig#readsInFlight} in flight; writes stream the file and commit at the end.
+ *
+ * <p>Methods block until the answer comes: call them from virtual threads (or other threads that
+ * may block), never from an I/O thread. Thread-safe; the caller keeps owning the connection.
+ */
+public final class FileClient {
+  private static final System.Logger LOG = System.getLogger(FileClient.class.getName());
+
+  private final Connection connection;
+  private final FileClientConfig config;
+  private final ByteBufAllocator allocator;
+
+  /** A client on {@code connection}, with request buffers from {@code allocator}. */
+  public FileClient(Connection connection, FileClientConfig config, ByteBufAllocator allocator) {
+    this.connection = Objects.requireNonNull(connection, "connection");
+    this.config = Objects.requireNonNull(config, "config");
+    this.allocator = Objects.requireNonNull(allocator, "allocator");
+  }
+
+  /** A client with the default settings and pooled buffers. */
+  public FileClient(Connection connection) {
+    this(connection, FileClientConfig.defaults(), ByteBufAllocator.DEFAULT);
+  }
+
+  /** As {@link FileService#getattr}. */
+  public FileAttr getattr(String bucket, String path) {
+    ByteBuf h = header(FileWire.GETATTR, bucket);
+    FileWire.writeString(h, path);
+    return attrCall(FileWire.GETATTR, h);
+  }
+
+  /** As {@link FileService#readdir}. */
+  public DirPage readdir(String bucket, String dir, String cookie, int max) {
+    ByteBuf h = header(FileWire.READDIR, bucket);
+    FileWire.writeString(h, dir);
+    FileWire.writeString(h, cookie == null ? "" : cookie);
+    h.writeShort(max);
+    try (Message m = call(FileWire.READDIR, h, null)) {
+      ByteBuf rh = m.header();
+      boolean more = rh.readUnsignedByte() != 0;
+      String next = FileWire.readString(rh);
+      int n = rh.readInt();
+      List<DirEntry> entries = new ArrayList<>(n);
+      ByteBuf body = m.payload();
+      for (int i = 0; i < n; i++) {
+        String name = FileWire.readString(body);
+        entries.add(new DirEntry(name, FileWire.readAttr(body)));
+      }
+      return new DirPage(entries, more ? next : null, more);
+    }
+  }
+
+  /** Every entry of a directory, reading it in pages of 1000 keys. */
+  public List<DirEntry> readdirAll(String bucket, String dir) {
+    List<DirEntry> all = new ArrayList<>();
+    String cookie = null;
+    do {
+      DirPage page = readdir(bucket, dir, cookie, 1000);
+      all.addAll(page.entries());
+      cookie = page.more() ? page.cookie() : null;
+    } while (cookie != null);
+    return all;
+  }
+
+  /** As {@link FileService#mkdir}. */
+  public FileAttr mkdir(String bucket, String path, int mode) {
+    ByteBuf h = header(FileWire.MKDIR, bucket);
+    FileWire.writeString(h, path);
+    h.writeInt(mode);
+    return attrCall(FileWire.MKDIR, h);
+  }
+
+  /** As {@link FileService#rmdir}. */
+  public void rmdir(String bucket, String path) {
+    ByteBuf h = header(FileWire.RMDIR, bucket);
+    FileWire.writeString(h, path);
+    call(FileWire.RMDIR, h, null).close();
+  }
+
+  /** As {@link FileService#create}. */
+  public FileAttr create(String bucket, String path, int mode) {
+    ByteBuf h = header(FileWire.CREATE, bucket);
+    FileWire.writeString(h, path);
+    h.writeInt(mode);
+    return attrCall(FileWire.CREATE, h);
+  }
+
+  /** As {@link FileService#unlink}. */
+  public void unlink(String bucket, String path) {
+    ByteBuf h = header(FileWire.UNLINK, bucket);
+    FileWire.writeString(h, path);
+    call(FileWire.UNLINK, h, null).close();
+  }
+
+  /** As {@link FileService#rename}. */
+  public void rename(String bucket, String src, String dst, boolean noReplace) {
+    ByteBuf h = header(FileWire.RENAME, bucket);
+    FileWire.writeString(h, src);
+    FileWire.writeString(h, dst);
+    h.writeByte(noReplace ? FileWire.RENAME_NOREPLACE : 0);
+    call(FileWire.RENAME, h, null).close();
+  }
+
+  /** As {@link FileService#setattr}. */
+  public FileAttr setattr(String bucket, String path, SetAttr change) {
+    ByteBuf h = header(FileWire.SETATTR, bucket);
+    FileWire.writeString(h, path);
+    FileWire.writeSetAttr(h, change);
+    return attrCall(FileWire.SETATTR, h);
+  }
+
+  /**
+   * Reads up to {@code length} bytes from {@code offset} into {@code dst} (after its writer index),
+   * as {@link FileClientConfig#readUnitBytes} requests of which {@link
+   * FileClientConfig#readsInFlight} are in flight at once, copied into {@code dst} in order.
+   *
+   * @param dst borrowed; grows as needed
+   * @return the bytes read: fewer than {@code length} only at the end of the file
+   */
+  public long read(String bucket, String path, long offset, ByteBuf dst, long length) {
+    if (offset < 0 || length < 0) {
+      throw new FsException(Errno.EINVAL, "read: negative offset or length");
+    }
+    int unit = config.readUnitBytes();
+    long units = (length + unit - 1) / unit;
+    ArrayDeque<CompletableFuture<Response>> inflight = new ArrayDeque<>();
+    long next = 0;
+    long total = 0;
+    try {
+      while (next < units && inflight.size() < config.readsInFlight()) {
+        inflight.add(readUnit(bucket, path, offset, length, next++));
+      }
+      boolean eof = false;
+      while (!inflight.isEmpty()) {
+        Response r = inflight.poll().join();
+        try (Message m = unwrap(FileWire.READ, r)) {
+          if (!eof) {
+            int n = m.payload().readableBytes();
+            dst.writeBytes(m.payload());
+            total += n;
+            if (n < unit) {
+              eof = true;
+            }
+          }
+        }
+        if (!eof && next < units) {
+          inflight.add(readUnit(bucket, path, offset, length, next++));
+        }
+      }
+      return total;
+    } catch (RuntimeException e) {
+      for (CompletableFuture<Response> f : inflight) {
+        f.thenAccept(FileClient::release);
+      }
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Response> readUnit(
+      String bucket, String path, long offset, long length, long index) {
+    int unit = config.readUnitBytes();
+    long start = index * unit;
+    int len = (int) Math.min(unit, length - start);
+    ByteBuf h = header(FileWire.READ, bucket);
+    FileWire.writeString(h, path);
+    h.writeLong(offset + start);
+    h.writeInt(len);
+    return connection.request(h, null);
+  }
+
+  /**
+   * Writes a whole file from {@code in} (not closed), streaming it in {@link
+   * FileClientConfig#writeChunkBytes} chunks as it is read, and commits it: the file appears (or is
+   * replaced) only once every byte has arrived. If reading {@code in} fails, the stream is aborted
+   * and nothing is stored.
+   *
+   * @param mode the file's permission bits, or null to keep an existing file's (or the default)
+   * @throws IOException when {@code in} fails
+   */
+  public FileAttr write(String bucket, String path, InputStream in, Integer mode)
+      throws IOException {
+    ByteBuf h = header(FileWire.WRITE, bucket);
+    FileWire.writeString(h, path);
+    h.writeInt(mode == null ? -1 : mode);
+    OutboundStream stream = connection.openStream(h);
+    long sent = 0;
+    try {
+      while (!stream.response().isDone()) {
+        ByteBuf chunk = allocator.directBuffer(config.writeChunkBytes() + 1);
+        int n;
+        try {
+          chunk.writeByte(FileWire.CHUNK_DATA);
+          n = fill(chunk, in, config.writeChunkBytes());
+        } catch (IOException | RuntimeException e) {
+          chunk.release();
+          throw e;
+        }
+        if (n == 0) {
+          chunk.release();
+          break;
+        }
+        sent += n;
+        stream.write(chunk).join();
+        if (n < config.writeChunkBytes()) {
+          break;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      ByteBuf abort = allocator.buffer(1).writeByte(FileWire.CHUNK_ABORT);
+      stream.write(abort);
+      stream.end().thenAccept(FileClient::release);
+      throw e;
+    }
+    if (!stream.response().isDone()) {
+      ByteBuf commit = allocator.buffer(9).writeByte(FileWire.CHUNK_COMMIT).writeLong(sent);
+      stream.write(commit);
+    }
+    Response r = stream.end().join();
+    try (Message m = unwrap(FileWire.WRITE, r)) {
+      return FileWire.readAttr(m.header());
+    }
+  }
+
+  private static int fill(ByteBuf chunk, InputStream in, int want) throws IOException {
+    int got = 0;
+    while (got < want) {
+      int n = chunk.writeBytes(in, want - got);
+      if (n < 0) {
+        break;
+      }
+      got += n;
+    }
+    return got;
+  }
+
+  // ---- calls
+
+  private ByteBuf header(int op, String bucket) {
+    ByteBuf h = allocator.buffer(128);
+    h.writeByte(FileWire.VERSION);
+    h.writeByte(op);
+    try {
+      FileWire.writeString(h, bucket);
+    } catch (RuntimeException e) {
+      h.release();
+      throw e;
+    }
+    return h;
+  }
+
+  private FileAttr attrCall(int op, ByteBuf h) {
+    try (Message m = call(op, h, null)) {
+      return FileWire.readAttr(m.header());
+    }
+  }
+
+  /** Sends a request; the reply is the caller's to close. */
+  private Message call(int op, ByteBuf header, ByteBuf payload) {
+    return unwrap(op, connection.request(header, payload).join());
+  }
+
+  /** The reply of a successful call, or the failure as an {@link FsException}. */
+  private static Message unwrap(int op, Response r) {
+    return switch (r) {
+      case Response.Ok ok -> ok.message();
+      case TransportError.RemoteError e when e.code() >= FileWire.ERRNO_BASE ->
+          throw new FsException(
+              Errno.fromNumber(e.code() - FileWire.ERRNO_BASE),
+              FileWire.opName(op) + ": " + e.message());
+      case TransportError e -> {
+        LOG.log(System.Logger.Level.WARNING, "pfs: " + FileWire.opName(op) + ": " + e.describe());
+        throw new FsException(Errno.EIO, FileWire.opName(op) + ": " + e.describe());
+      }
+    };
+  }
+
+  private static void release(Response r) {
+    if (r instanceof Response.Ok ok) {
+      ok.close();
+    }
+  }
+}
