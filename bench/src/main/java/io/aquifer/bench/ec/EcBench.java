@@ -1,5 +1,6 @@
 package io.aquifer.bench.ec;
 
+import io.aquifer.bench.CliOptions;
 import io.aquifer.bench.s3.Json;
 import io.aquifer.bench.s3.MachineFacts;
 import io.aquifer.bench.s3.Units;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * {@code aquifer bench ec}: erasure-codec throughput per implementation (scalar, vector, isal when
@@ -140,28 +142,18 @@ public final class EcBench {
     int rounds = 3;
     boolean baseline = false;
     Path json = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      String name = a;
-      String value = null;
-      int eq = a.indexOf('=');
-      if (a.startsWith("--") && eq > 0) {
-        name = a.substring(0, eq);
-        value = a.substring(eq + 1);
-      }
-      if (name.equals("--baseline")) {
-        if (value != null) {
-          throw new UsageException(name + " takes no value");
-        }
+    List<CliOptions.Option> options;
+    try {
+      options = CliOptions.split(args, Set.of("--baseline"));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    for (CliOptions.Option o : options) {
+      String name = o.name();
+      String value = o.value();
+      if (value == null) {
         baseline = true;
         continue;
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new UsageException(
-              a.startsWith("--") ? "missing value for " + a : "unexpected argument '" + a + "'");
-        }
-        value = args[++i];
       }
       try {
         switch (name) {
@@ -174,11 +166,7 @@ public final class EcBench {
           case "--warmup" -> warmup = Units.parseDuration(value);
           case "--rounds" -> rounds = number(value, 1);
           case "--json" -> json = Path.of(value);
-          default ->
-              throw new UsageException(
-                  a.startsWith("--")
-                      ? "unknown option " + name
-                      : "unexpected argument '" + a + "'");
+          default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
         throw new UsageException(name + ": " + e.getMessage());

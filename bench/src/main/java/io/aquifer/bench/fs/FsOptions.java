@@ -1,8 +1,11 @@
 package io.aquifer.bench.fs;
 
+import io.aquifer.bench.CliOptions;
 import io.aquifer.bench.s3.Units;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The options of one {@code bench fs} run, checked once.
@@ -62,28 +65,18 @@ record FsOptions(
     Duration duration = Duration.ofSeconds(10);
     boolean dropCaches = false;
     Path json = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      String name = a;
-      String value = null;
-      int eq = a.indexOf('=');
-      if (a.startsWith("--") && eq > 0) {
-        name = a.substring(0, eq);
-        value = a.substring(eq + 1);
-      }
-      if (name.equals("--drop-caches")) {
-        if (value != null) {
-          throw new UsageException(name + " takes no value");
-        }
+    List<CliOptions.Option> options;
+    try {
+      options = CliOptions.split(args, Set.of("--drop-caches"));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    for (CliOptions.Option o : options) {
+      String name = o.name();
+      String value = o.value();
+      if (value == null) {
         dropCaches = true;
         continue;
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new UsageException(
-              a.startsWith("--") ? "missing value for " + a : "unexpected argument '" + a + "'");
-        }
-        value = args[++i];
       }
       try {
         switch (name) {
@@ -95,11 +88,7 @@ record FsOptions(
           case "--block" -> block = Units.parseSize(value);
           case "--duration" -> duration = Units.parseDuration(value);
           case "--json" -> json = Path.of(value);
-          default ->
-              throw new UsageException(
-                  a.startsWith("--")
-                      ? "unknown option " + name
-                      : "unexpected argument '" + a + "'");
+          default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
         throw new UsageException(name + ": " + e.getMessage());

@@ -1,9 +1,12 @@
 package io.aquifer.bench.s3;
 
+import io.aquifer.bench.CliOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The options of one {@code bench s3} run, checked once.
@@ -101,32 +104,22 @@ record Options(
     Integer rounds = null;
     Path baselineDir = Path.of(System.getProperty("java.io.tmpdir"));
     boolean verify = false;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      String name = a;
-      String value = null;
-      int eq = a.indexOf('=');
-      if (a.startsWith("--") && eq > 0) {
-        name = a.substring(0, eq);
-        value = a.substring(eq + 1);
-      }
-      if (name.equals("--baseline") || name.equals("--verify")) {
-        if (value != null) {
-          throw new UsageException(name + " takes no value");
-        }
+    List<CliOptions.Option> options;
+    try {
+      options = CliOptions.split(args, Set.of("--baseline", "--verify"));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    for (CliOptions.Option o : options) {
+      String name = o.name();
+      String value = o.value();
+      if (value == null) {
         if (name.equals("--baseline")) {
           baseline = true;
         } else {
           verify = true;
         }
         continue;
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new UsageException(
-              a.startsWith("--") ? "missing value for " + a : "unexpected argument '" + a + "'");
-        }
-        value = args[++i];
       }
       try {
         switch (name) {
@@ -143,11 +136,7 @@ record Options(
           case "--json" -> json = Path.of(value);
           case "--rounds" -> rounds = positive(name, value);
           case "--baseline-dir" -> baselineDir = Path.of(value);
-          default ->
-              throw new UsageException(
-                  a.startsWith("--")
-                      ? "unknown option " + name
-                      : "unexpected argument '" + a + "'");
+          default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
         throw new UsageException(name + ": " + e.getMessage());
