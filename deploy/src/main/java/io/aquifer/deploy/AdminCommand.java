@@ -114,17 +114,29 @@ final class AdminCommand extends GroupCommand {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** Base of the subcommands: the parent's connection settings. */
-  abstract static class Sub implements Callable<Integer> {
-    @ParentCommand AdminCommand admin;
+  /** An admin call that prints the node's JSON answer, at any depth under {@code admin}. */
+  abstract static class Call implements Callable<Integer> {
+    /** The {@code admin} command above this one: its endpoint and credentials. */
+    abstract AdminCommand admin();
+
+    abstract JsonNode run(AdminClient c) throws IOException;
 
     @Override
     public Integer call() throws Exception {
-      admin.print(run(admin.client()));
+      AdminCommand a = admin();
+      a.print(run(a.client()));
       return 0;
     }
+  }
 
-    abstract JsonNode run(AdminClient c) throws IOException;
+  /** A call directly under {@code admin}. */
+  abstract static class Sub extends Call {
+    @ParentCommand AdminCommand admin;
+
+    @Override
+    AdminCommand admin() {
+      return admin;
+    }
   }
 
   @Command(
@@ -208,13 +220,17 @@ final class AdminCommand extends GroupCommand {
         name = "status",
         mixinStandardHelpOptions = true,
         description = "Scrub settings and progress.")
-    static final class Status implements Callable<Integer> {
+    static final class Status extends Call {
       @ParentCommand Scrub scrub;
 
       @Override
-      public Integer call() throws Exception {
-        scrub.admin.print(scrub.admin.client().call("GET", "scrub", null));
-        return 0;
+      AdminCommand admin() {
+        return scrub.admin;
+      }
+
+      @Override
+      JsonNode run(AdminClient c) {
+        return c.call("GET", "scrub", null);
       }
     }
   }
@@ -301,16 +317,13 @@ final class AdminCommand extends GroupCommand {
   static final class UserCmd extends GroupCommand {
     @ParentCommand AdminCommand admin;
 
-    abstract static class UserSub implements Callable<Integer> {
+    abstract static class UserSub extends Call {
       @ParentCommand UserCmd user;
 
       @Override
-      public Integer call() throws Exception {
-        user.admin.print(run(user.admin.client()));
-        return 0;
+      AdminCommand admin() {
+        return user.admin;
       }
-
-      abstract JsonNode run(AdminClient c);
     }
 
     @Command(
@@ -400,7 +413,7 @@ final class AdminCommand extends GroupCommand {
           name = "set",
           mixinStandardHelpOptions = true,
           description = "Set a bucket's quota; an omitted limit becomes unlimited.")
-      static final class Set implements Callable<Integer> {
+      static final class Set extends Call {
         @ParentCommand Quota quota;
 
         @Parameters(paramLabel = "BUCKET")
@@ -418,7 +431,12 @@ final class AdminCommand extends GroupCommand {
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
         @Override
-        public Integer call() throws Exception {
+        AdminCommand admin() {
+          return quota.bucket.admin;
+        }
+
+        @Override
+        JsonNode run(AdminClient c) {
           long bytes;
           try {
             bytes = maxBytes == null ? 0 : DataSize.parse(maxBytes).bytes();
@@ -430,13 +448,11 @@ final class AdminCommand extends GroupCommand {
             throw new CommandLine.ParameterException(
                 spec.commandLine(), "--max-objects must not be negative");
           }
-          AdminCommand a = quota.bucket.admin;
           ObjectNode body =
               JSON.createObjectNode()
                   .put("maxBytes", bytes)
                   .put("maxObjects", maxObjects == null ? 0 : maxObjects);
-          a.print(a.client().call("PUT", "buckets/" + enc(name) + "/quota", body));
-          return 0;
+          return c.call("PUT", "buckets/" + enc(name) + "/quota", body);
         }
       }
 
@@ -444,17 +460,20 @@ final class AdminCommand extends GroupCommand {
           name = "get",
           mixinStandardHelpOptions = true,
           description = "A bucket's quota and usage.")
-      static final class Get implements Callable<Integer> {
+      static final class Get extends Call {
         @ParentCommand Quota quota;
 
         @Parameters(paramLabel = "BUCKET")
         String name;
 
         @Override
-        public Integer call() throws Exception {
-          AdminCommand a = quota.bucket.admin;
-          a.print(a.client().call("GET", "buckets/" + enc(name) + "/quota", null));
-          return 0;
+        AdminCommand admin() {
+          return quota.bucket.admin;
+        }
+
+        @Override
+        JsonNode run(AdminClient c) {
+          return c.call("GET", "buckets/" + enc(name) + "/quota", null);
         }
       }
     }

@@ -10,7 +10,6 @@ import io.aquifer.deploy.config.HostPort;
 import io.aquifer.storage.BucketInfo;
 import io.aquifer.storage.BucketQuota;
 import io.aquifer.storage.BucketUsage;
-import io.aquifer.storage.DriveState;
 import io.aquifer.storage.DriveStatus;
 import io.aquifer.storage.HealReport;
 import io.aquifer.storage.ObjectStore;
@@ -134,9 +133,7 @@ final class AdminServer implements AutoCloseable {
     boolean ready = node.ready();
     j.put("ready", ready);
     if (node.store() != null) {
-      long online =
-          node.store().drives().stream().filter(d -> d.state() == DriveState.ONLINE).count();
-      j.put("drivesOnline", online);
+      j.put("drivesOnline", node.drivesOnline());
       j.put("drivesNeeded", node.store().stats().dataShards());
     }
     sendJson(ex, ready ? 200 : 503, j);
@@ -250,7 +247,6 @@ final class AdminServer implements AutoCloseable {
       bytes += u.bytes();
       buckets++;
     }
-    long online = store.drives().stream().filter(d -> d.state() == DriveState.ONLINE).count();
     ObjectNode j = JSON.createObjectNode();
     j.put("version", Node.version());
     j.put("uptimeSeconds", Duration.between(node.started(), clock.instant()).toSeconds());
@@ -259,7 +255,7 @@ final class AdminServer implements AutoCloseable {
     j.put("codec", st.codec());
     j.put("erasure", st.dataShards() + "+" + st.parityShards());
     j.put("drives", store.drives().size());
-    j.put("drivesOnline", online);
+    j.put("drivesOnline", node.drivesOnline());
     j.put("buckets", buckets);
     j.put("objects", objects);
     j.put("bytes", bytes);

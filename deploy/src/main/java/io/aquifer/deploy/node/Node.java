@@ -89,9 +89,9 @@ public final class Node implements AutoCloseable {
     LOG.log(
         System.Logger.Level.INFO,
         "aquifer node ready: s3="
-            + url(gateway.address())
+            + s3Url()
             + " admin="
-            + url(admin.address())
+            + adminUrl()
             + " data="
             + dataDir.toAbsolutePath());
     welcome(out);
@@ -112,10 +112,10 @@ public final class Node implements AutoCloseable {
   }
 
   private void welcome(PrintStream out) {
-    String s3 = url(gateway.address());
+    String s3 = s3Url();
     out.println("Aquifer " + version() + " is running.");
     out.println("  S3 endpoint:  " + s3);
-    out.println("  admin:        " + url(admin.address()) + "  (/metrics, /health/ready)");
+    out.println("  admin:        " + adminUrl() + "  (/metrics, /health/ready)");
     out.println("  data:         " + dataDir.toAbsolutePath());
     if (root.source().equals("generated")) {
       out.println();
@@ -147,9 +147,13 @@ public final class Node implements AutoCloseable {
     return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
   }
 
-  private String url(InetSocketAddress a) {
-    boolean tls = a == gateway.address() && config.s3().tls().certificate() != null;
-    return (tls ? "https://" : "http://") + hostPort(a);
+  private String s3Url() {
+    boolean tls = config.s3().tls().certificate() != null;
+    return (tls ? "https://" : "http://") + hostPort(gateway.address());
+  }
+
+  private String adminUrl() {
+    return "http://" + hostPort(admin.address());
   }
 
   /** The software version. */
@@ -192,13 +196,14 @@ public final class Node implements AutoCloseable {
     return started;
   }
 
+  /** Drives serving I/O now. */
+  long drivesOnline() {
+    return store.drives().stream().filter(d -> d.state() == DriveState.ONLINE).count();
+  }
+
   /** Ready: everything started, not stopping, and at least k drives online. */
   boolean ready() {
-    if (!ready) {
-      return false;
-    }
-    long online = store.drives().stream().filter(d -> d.state() == DriveState.ONLINE).count();
-    return online >= store.stats().dataShards();
+    return ready && drivesOnline() >= store.stats().dataShards();
   }
 
   /**

@@ -27,8 +27,8 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The node's Micrometer registry, rendered as Prometheus text on the admin port. Storage counters
- * are read from {@link ObjectStore#stats()} and {@link ObjectStore#drives()} when scraped; bucket
- * usage gauges are refreshed on each scrape.
+ * are read from {@link ObjectStore#stats()}, {@link ObjectStore#drives()} and {@link
+ * ObjectStore#metadataStats()} once per scrape; bucket usage gauges are refreshed on each scrape.
  */
 final class NodeMetrics implements AutoCloseable {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -61,6 +61,7 @@ final class NodeMetrics implements AutoCloseable {
   /** Registers the object store's meters. */
   void bindStore(ObjectStore s) {
     this.store = s;
+    this.snapshot = new Snapshot(s.stats(), s.drives(), s.metadataStats());
     counter("aquifer.ec.encoded.bytes", "data bytes erasure-encoded", st -> st.bytesEncoded());
     counter("aquifer.ec.decoded.bytes", "bytes rebuilt by reconstruction", st -> st.bytesDecoded());
     counter(
@@ -83,25 +84,25 @@ final class NodeMetrics implements AutoCloseable {
         "aquifer.storage.scrubbed.objects",
         "objects verified by the scrubber",
         st -> st.objectsScrubbed());
-    Gauge.builder("aquifer.storage.heal.queued.objects", s, o -> o.stats().healQueued())
+    Gauge.builder("aquifer.storage.heal.queued.objects", this, o -> o.snapshot.stats().healQueued())
         .description("objects waiting to be healed")
         .register(registry);
     for (DriveStatus d : s.drives()) {
       Tags t = Tags.of("drive", d.path().toString());
       int i = d.index();
       Gauge.builder(
-              "aquifer.drive.online", s, o -> drive(o, i).state() == DriveState.ONLINE ? 1 : 0)
+              "aquifer.drive.online", this, o -> o.drive(i).state() == DriveState.ONLINE ? 1 : 0)
           .tags(t)
           .description("1 when the drive serves I/O")
           .register(registry);
-      FunctionCounter.builder("aquifer.drive.errors", s, o -> drive(o, i).errors())
+      FunctionCounter.builder("aquifer.drive.errors", this, o -> o.drive(i).errors())
           .tags(t)
           .description("I/O errors of the drive since start")
           .register(registry);
-      Gauge.builder("aquifer.drive.capacity.bytes", s, o -> drive(o, i).totalBytes())
+      Gauge.builder("aquifer.drive.capacity.bytes", this, o -> o.drive(i).totalBytes())
           .tags(t)
           .register(registry);
-      Gauge.builder("aquifer.drive.free.bytes", s, o -> drive(o, i).freeBytes())
+      Gauge.builder("aquifer.drive.free.bytes", this, o -> o.drive(i).freeBytes())
           .tags(t)
           .register(registry);
     }
@@ -128,19 +129,19 @@ final class NodeMetrics implements AutoCloseable {
   }
 
   private void counter(String name, String help, ToDoubleFunction<StoreStats> f) {
-    FunctionCounter.builder(name, store, s -> f.applyAsDouble(s.stats()))
+    FunctionCounter.builder(name, this, m -> f.applyAsDouble(m.snapshot.stats()))
         .description(help)
         .register(registry);
   }
 
   private void kv(String name, String help, ToDoubleFunction<MetadataStats> f) {
-    Gauge.builder(name, store, s -> f.applyAsDouble(s.metadataStats()))
+    Gauge.builder(name, this, m -> f.applyAsDouble(m.snapshot.metadata()))
         .description(help)
         .register(registry);
   }
 
-  private static DriveStatus drive(ObjectStore s, int index) {
-    for (DriveStatus d : s.drives()) {
+  private DriveStatus drive(int index) {
+    for (DriveStatus d : snapshot.drives()) {
       if (d.index() == index) {
         return d;
       }
@@ -148,9 +149,18 @@ final class NodeMetrics implements AutoCloseable {
     throw new IllegalStateException("drive " + index + " vanished");
   }
 
+  /**
+   * What the store's meters show, read once per scrape: every drive meter and counter reads this
+   * rather than asking the store (a statfs per drive, RocksDB properties) once per meter.
+   */
+  private record Snapshot(StoreStats stats, List<DriveStatus> drives, MetadataStats metadata) {}
+
+  private volatile Snapshot snapshot;
+
   /** The Prometheus text exposition of every meter. */
   String scrape() {
     if (store != null) {
+      snapshot = new Snapshot(store.stats(), store.drives(), store.metadataStats());
       List<MultiGauge.Row<?>> bytes = new ArrayList<>();
       List<MultiGauge.Row<?>> objects = new ArrayList<>();
       for (BucketInfo b : store.listBuckets()) {
