@@ -11,6 +11,19 @@ import java.util.concurrent.CompletableFuture;
 public interface RequestHandler {
 
   /**
+   * The handler for the requests of one accepted connection, asked once when the connection is
+   * accepted (on its I/O thread, before any request arrives; must not block). A handler that keeps
+   * per-connection state (a session, a principal) returns a new handler here; {@code
+   * connection.closeFuture()} says when the connection ends. The default serves every connection
+   * with this handler.
+   *
+   * @param connection the server side of the accepted connection; the transport owns it
+   */
+  default RequestHandler forConnection(Connection connection) {
+    return this;
+  }
+
+  /**
    * A unary request.
    *
    * @param request consumed: the handler owns its buffers and must release them ({@link

@@ -33,7 +33,7 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
   private final TcpTransport transport;
   private final TransportConfig config;
   private final TransportOptions options;
-  private final RequestHandler handler; // server side only
+  private RequestHandler handler; // server side only: the listener's, then this connection's
   private final CompletableFuture<Connection> connected; // client side only
   private final CompletableFuture<TransportError.ConnectionLost> closeFuture =
       new CompletableFuture<>();
@@ -198,6 +198,14 @@ final class TcpConnection extends ByteToMessageDecoder implements Connection {
   @Override
   public void handlerAdded(ChannelHandlerContext context) {
     this.ctx = context;
+    if (!isClient()) {
+      try {
+        handler = java.util.Objects.requireNonNull(handler.forConnection(this), "no handler");
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "transport: refused a connection: handler " + e);
+        context.close();
+      }
+    }
   }
 
   @Override

@@ -162,6 +162,47 @@ abstract class TransportContractTest implements BufferLeakExtension.Counted {
     assertTrue(connection.flow().maxOutstandingBytes() <= WINDOW);
   }
 
+  @Test
+  void eachConnectionGetsItsOwnHandler() {
+    ConcurrentLinkedQueue<Connection> accepted = new ConcurrentLinkedQueue<>();
+    RequestHandler perConnection =
+        new RequestHandler() {
+          @Override
+          public CompletableFuture<Reply> onRequest(Message request) {
+            request.close();
+            return CompletableFuture.completedFuture(Reply.error(1000, "listener handler"));
+          }
+
+          @Override
+          public RequestHandler forConnection(Connection connection) {
+            accepted.add(connection);
+            AtomicLong seen = new AtomicLong();
+            return request -> {
+              request.close();
+              ByteBuf h = text("n=" + seen.incrementAndGet());
+              return CompletableFuture.completedFuture(Reply.ok(h, null));
+            };
+          }
+        };
+    Transport server = transport(config(), options());
+    Transport client = transport(config(), options());
+    Transport.Listener listener = Await.get(server.listen(perConnection));
+    Connection a = Await.get(client.connect(listener.address()));
+    Connection b = Await.get(client.connect(listener.address()));
+    for (String want : new String[] {"n=1", "n=2"}) {
+      try (Response.Ok reply = ok(Await.get(a.request(text("x"), null)))) {
+        assertEquals(want, text(reply.message().header()));
+      }
+    }
+    try (Response.Ok reply = ok(Await.get(b.request(text("x"), null)))) {
+      assertEquals("n=1", text(reply.message().header()));
+    }
+    assertEquals(2, accepted.size());
+    Connection serverSideOfA = accepted.peek();
+    a.close();
+    Await.get(serverSideOfA.closeFuture());
+  }
+
   // ------------------------------------------------------------------ streams
 
   /**
