@@ -43,6 +43,50 @@ public final class FileClient {
     this(connection, FileClientConfig.defaults(), ByteBufAllocator.DEFAULT);
   }
 
+  /**
+   * A client on {@code connection} that has authenticated with an access key and secret key (as for
+   * S3), with pooled buffers.
+   *
+   * @throws FsException {@link Errno#EACCES} when the node refuses the keys
+   */
+  public static FileClient connect(
+      Connection connection, String accessKey, String secretKey, FileClientConfig config) {
+    FileClient c = new FileClient(connection, config, ByteBufAllocator.DEFAULT);
+    c.authenticate(accessKey, secretKey);
+    return c;
+  }
+
+  /**
+   * Authenticates this connection: asks the node for a nonce and answers it with HMAC-SHA256 of the
+   * secret key (which never crosses the wire). Until then a node with users answers every other
+   * call with {@link Errno#EACCES}. Once per connection.
+   *
+   * @return who the connection now acts as
+   * @throws FsException {@link Errno#EACCES} when the node refuses the keys, {@link Errno#EINVAL}
+   *     when the connection is already authenticated or the node has no users
+   */
+  public PfsIdentity authenticate(String accessKey, String secretKey) {
+    Objects.requireNonNull(accessKey, "accessKey");
+    Objects.requireNonNull(secretKey, "secretKey");
+    byte[] nonce;
+    ByteBuf ch = header(PfsAuth.CHALLENGE, "");
+    try (Message m = PfsAuth.unwrap(PfsAuth.CHALLENGE, connection.request(ch, null).join())) {
+      nonce = PfsAuth.readBytes(m.header());
+    }
+    ByteBuf h = header(PfsAuth.AUTH, "");
+    try {
+      FileWire.writeString(h, accessKey);
+      PfsAuth.writeBytes(h, PfsAuth.signature(secretKey, nonce, accessKey));
+    } catch (RuntimeException e) {
+      h.release();
+      throw e;
+    }
+    try (Message m = PfsAuth.unwrap(PfsAuth.AUTH, connection.request(h, null).join())) {
+      String user = FileWire.readString(m.header());
+      return new PfsIdentity(user, m.header().readUnsignedByte() != 0);
+    }
+  }
+
   /** As {@link FileService#getattr}. */
   public FileAttr getattr(String bucket, String path) {
     ByteBuf h = header(FileWire.GETATTR, bucket);

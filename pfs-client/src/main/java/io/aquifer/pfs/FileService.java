@@ -50,6 +50,11 @@ public final class FileService {
     return config;
   }
 
+  /** The store, for the handler's bucket-ownership check. */
+  ObjectStore store() {
+    return store;
+  }
+
   /**
    * The attributes of a file or directory.
    *

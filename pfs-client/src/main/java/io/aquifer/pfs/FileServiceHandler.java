@@ -1,5 +1,7 @@
 package io.aquifer.pfs;
 
+import io.aquifer.storage.ObjectStore;
+import io.aquifer.transport.Connection;
 import io.aquifer.transport.InboundStream;
 import io.aquifer.transport.Message;
 import io.aquifer.transport.Reply;
@@ -8,6 +10,7 @@ import io.aquifer.transport.TransportError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +28,10 @@ import java.util.concurrent.Semaphore;
  *
  * <p>Failures are replies with code {@code 100 + errno}. A malformed request gets {@link
  * Errno#EINVAL} and one log line.
+ *
+ * <p>With a {@link PfsAuthenticator}, each connection must authenticate first (CHALLENGE, then
+ * AUTH; see {@link PfsSession}) and may then use only its user's buckets (root: all); without one,
+ * every connection may use every bucket.
  */
 public final class FileServiceHandler implements RequestHandler, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FileServiceHandler.class.getName());
@@ -40,6 +47,10 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
   private final int maxReadBytes;
   private final Semaphore readBytes;
   private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+  private final PfsAuthenticator authenticator;
+  private final FileServiceObserver observer;
+  private final SecureRandom random = new SecureRandom();
+  private final PfsSession unbound;
 
   /**
    * A handler with reply buffers from {@code allocator}.
@@ -50,6 +61,26 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
    */
   public FileServiceHandler(
       FileService service, ByteBufAllocator allocator, int maxReadBytes, int maxReadBytesInFlight) {
+    this(service, allocator, maxReadBytes, maxReadBytesInFlight, null, FileServiceObserver.NONE);
+  }
+
+  /**
+   * A handler whose connections authenticate against {@code authenticator}.
+   *
+   * @param authenticator the users, or null to serve every connection unauthenticated, with access
+   *     to every bucket
+   * @param observer told of connections and answered requests (metrics)
+   */
+  public FileServiceHandler(
+      FileService service,
+      ByteBufAllocator allocator,
+      int maxReadBytes,
+      int maxReadBytesInFlight,
+      PfsAuthenticator authenticator,
+      FileServiceObserver observer) {
+    this.authenticator = authenticator;
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.unbound = PfsSession.unbound(authenticator == null);
     this.service = Objects.requireNonNull(service, "service");
     this.allocator = Objects.requireNonNull(allocator, "allocator");
     if (maxReadBytes < 1 || maxReadBytesInFlight < maxReadBytes) {
@@ -69,13 +100,23 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
         DEFAULT_MAX_READ_BYTES_IN_FLIGHT);
   }
 
+  /** This connection's session: its handshake state and who it acts as. */
+  @Override
+  public RequestHandler forConnection(Connection connection) {
+    return PfsSession.bind(this, connection);
+  }
+
   @Override
   public CompletableFuture<Reply> onRequest(Message request) {
+    return onRequest(request, unbound);
+  }
+
+  CompletableFuture<Reply> onRequest(Message request, PfsSession session) {
     try {
       return CompletableFuture.supplyAsync(
           () -> {
             try (request) {
-              return serve(request.header(), request.payload());
+              return serve(request.header(), request.payload(), session);
             }
           },
           workers);
@@ -89,7 +130,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     return error(Errno.EIO, "the file service is shutting down");
   }
 
-  private Reply serve(ByteBuf h, ByteBuf payload) {
+  private Reply serve(ByteBuf h, ByteBuf payload, PfsSession session) {
     int op = -1;
     try {
       int version = h.readUnsignedByte();
@@ -99,6 +140,13 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             Errno.EINVAL, "file-service message version " + version + " is not supported (1)");
       }
       String bucket = FileWire.readString(h);
+      if (PfsAuth.isHandshake(op)) {
+        return session.handshake(op, h);
+      }
+      Reply denied = session.authorize(op, bucket);
+      if (denied != null) {
+        return denied;
+      }
       return switch (op) {
         case FileWire.GETATTR -> attrReply(service.getattr(bucket, FileWire.readString(h)));
         case FileWire.READDIR -> readdir(bucket, h);
@@ -192,6 +240,10 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
 
   @Override
   public CompletableFuture<Reply> onStream(Message header, InboundStream stream) {
+    return onStream(header, stream, unbound);
+  }
+
+  CompletableFuture<Reply> onStream(Message header, InboundStream stream, PfsSession session) {
     CompletableFuture<Reply> reply = new CompletableFuture<>();
     Runnable task =
         () -> {
@@ -211,6 +263,12 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             mode = h.readInt();
           } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             reply.complete(malformed(FileWire.WRITE, e.toString()));
+            return;
+          }
+          Reply denied = session.authorize(FileWire.WRITE, bucket);
+          if (denied != null) {
+            // replying first: the transport discards the stream (nothing was asked for)
+            reply.complete(denied);
             return;
           }
           reply.complete(write(bucket, path, mode, stream));
@@ -360,6 +418,26 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     LOG.log(
         System.Logger.Level.WARNING, "pfs: malformed " + FileWire.opName(op) + " request: " + why);
     return error(Errno.EINVAL, "malformed " + FileWire.opName(op) + " request: " + why);
+  }
+
+  PfsAuthenticator authenticator() {
+    return authenticator;
+  }
+
+  FileServiceObserver observer() {
+    return observer;
+  }
+
+  SecureRandom random() {
+    return random;
+  }
+
+  ByteBufAllocator allocator() {
+    return allocator;
+  }
+
+  ObjectStore store() {
+    return service.store();
   }
 
   /** Stops the worker threads, after the requests they run. */
