@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
     description = {
       "Run a storage node in the foreground.",
       "With no config, data goes to ./aquifer-data with 4 drive directories (Reed-Solomon 2+2),"
-          + " S3 on 127.0.0.1:9000 and the admin endpoint on 127.0.0.1:9001."
+          + " S3 on 127.0.0.1:9000, the admin endpoint on 127.0.0.1:9001 and the pfs file"
+          + " service (aquifer mount) on 127.0.0.1:9002."
     })
 final class ServerCommand implements Callable<Integer> {
   private static final System.Logger LOG = System.getLogger(ServerCommand.class.getName());
@@ -66,6 +67,12 @@ final class ServerCommand implements Callable<Integer> {
   String adminListen;
 
   @Option(
+      names = "--pfs-listen",
+      paramLabel = "HOST:PORT",
+      description = "pfs file-service address (for aquifer mount); port 0 picks one")
+  String pfsListen;
+
+  @Option(
       names = "--print-config",
       description = "print the effective config (secrets masked) and exit")
   boolean printConfig;
@@ -77,7 +84,13 @@ final class ServerCommand implements Callable<Integer> {
 
   /** The config file with the flags applied over it. */
   static NodeConfig effectiveConfig(
-      CommandLine cl, Path config, String data, List<String> drives, String s3, String admin) {
+      CommandLine cl,
+      Path config,
+      String data,
+      List<String> drives,
+      String s3,
+      String admin,
+      String pfs) {
     NodeConfig c = config == null ? NodeConfig.defaults() : ConfigLoader.load(config);
     if (data != null) {
       c = c.withData(data);
@@ -92,6 +105,9 @@ final class ServerCommand implements Callable<Integer> {
       if (admin != null) {
         c = c.withAdminListen(HostPort.parse(admin));
       }
+      if (pfs != null) {
+        c = c.withPfsListen(HostPort.parse(pfs));
+      }
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }
@@ -100,7 +116,8 @@ final class ServerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig c = effectiveConfig(spec.commandLine(), config, data, drives, s3Listen, adminListen);
+    NodeConfig c =
+        effectiveConfig(spec.commandLine(), config, data, drives, s3Listen, adminListen, pfsListen);
     c.storageConfig(); // checks the drives and layout before anything is created
     if (printConfig) {
       out.print(ConfigLoader.toYaml(c));

@@ -39,6 +39,7 @@ final class NodeProcess implements AutoCloseable {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   URI s3;
   URI admin;
+  String pfs; // host:port, or null when the node serves none
 
   private NodeProcess(Process process, Path data, Path stderr) {
     this.process = process;
@@ -92,6 +93,8 @@ final class NodeProcess implements AutoCloseable {
     cmd.add("127.0.0.1:0");
     cmd.add("--admin-listen");
     cmd.add("127.0.0.1:0");
+    cmd.add("--pfs-listen");
+    cmd.add("127.0.0.1:0");
     cmd.addAll(List.of(extraArgs));
     Files.createDirectories(data.getParent());
     Path err = Files.createTempFile(data.getParent(), "node-stderr", ".log");
@@ -121,6 +124,7 @@ final class NodeProcess implements AutoCloseable {
     JsonNode j = JSON.readTree(data.resolve("node.json").toFile());
     s3 = URI.create("http://" + j.path("s3").asText());
     admin = URI.create("http://" + j.path("admin").asText());
+    pfs = j.hasNonNull("pfs") ? j.path("pfs").asText() : null;
   }
 
   /** Reads standard output up to and including the first line that {@code last} accepts. */

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * it acts as. Every op but the handshake is checked here first: before authentication it answers
  * {@link Errno#EACCES}; after, a user may use only the buckets it owns ({@code BucketInfo.owner},
  * as the S3 gateway decides), root every bucket. A missing bucket passes, and the op answers {@link
- * Errno#ENOENT}.
+ * Errno#ENOENT}. Each op also checks that the access key still belongs to that user: a rotated key
+ * or a removed user loses access at once, as over S3.
  */
 final class PfsSession implements RequestHandler {
   private static final System.Logger LOG = System.getLogger(PfsSession.class.getName());
@@ -30,6 +31,7 @@ final class PfsSession implements RequestHandler {
   private final Connection connection;
   private final AtomicReference<byte[]> nonce = new AtomicReference<>();
   private volatile PfsIdentity identity;
+  private volatile String accessKey; // the key it authenticated with; null when open
   private volatile boolean toldUnauthenticated;
 
   private PfsSession(FileServiceHandler handler, Connection connection, PfsIdentity identity) {
@@ -109,6 +111,17 @@ final class PfsSession implements RequestHandler {
               + bucket
               + ": the connection has not authenticated (send CHALLENGE, then AUTH)");
     }
+    String key = accessKey;
+    if (key != null && !stillHeld(key, id)) {
+      return PfsAuth.error(
+          Errno.EACCES,
+          PfsAuth.opName(op)
+              + " "
+              + bucket
+              + ": access key "
+              + key
+              + " was rotated or its user removed; authenticate again on a new connection");
+    }
     if (id.root()) {
       return null;
     }
@@ -171,6 +184,7 @@ final class PfsSession implements RequestHandler {
           "the signature does not match for access key " + accessKey + " (wrong secret key?)");
     }
     PfsIdentity who = new PfsIdentity(c.get().user(), c.get().root());
+    this.accessKey = accessKey;
     identity = who;
     LOG.log(
         System.Logger.Level.DEBUG,
@@ -179,6 +193,12 @@ final class PfsSession implements RequestHandler {
     FileWire.writeString(reply, who.user());
     reply.writeByte(who.root() ? 1 : 0);
     return Reply.ok(reply, null);
+  }
+
+  /** Whether {@code key} still belongs to the user it authenticated as (one map lookup). */
+  private boolean stillHeld(String key, PfsIdentity id) {
+    Optional<PfsAuthenticator.Credential> now = handler.authenticator().lookup(key);
+    return now.isPresent() && now.get().user().equals(id.user()) && now.get().root() == id.root();
   }
 
   private Reply refuse(String why) {

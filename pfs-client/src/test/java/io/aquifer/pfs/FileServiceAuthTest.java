@@ -44,6 +44,7 @@ class FileServiceAuthTest {
           BOB_KEY, new PfsAuthenticator.Credential("bob", BOB_SECRET, false),
           ROOT_KEY, new PfsAuthenticator.Credential("root", ROOT_SECRET, true));
 
+  private final Map<String, PfsAuthenticator.Credential> users = new ConcurrentHashMap<>(USERS);
   private final AtomicInteger connections = new AtomicInteger();
   private final Map<String, AtomicInteger> statuses = new ConcurrentHashMap<>();
   private final List<Connection> opened = new ArrayList<>();
@@ -87,7 +88,7 @@ class FileServiceAuthTest {
             fx.allocator,
             4 << 20,
             64 << 20,
-            key -> Optional.ofNullable(USERS.get(key)),
+            key -> Optional.ofNullable(users.get(key)),
             observer);
     fx.listener = fx.transport.listen(new InetSocketAddress("127.0.0.1", 0), fx.handler).join();
   }
@@ -208,6 +209,16 @@ class FileServiceAuthTest {
             .toList());
     FileClient bob = as(BOB_KEY, BOB_SECRET);
     assertArrayEquals(bytes("bob's"), read(bob, "bob-data", "secret.txt"));
+  }
+
+  @Test
+  void aRevokedKeyLosesAccessOnOpenConnections() {
+    FileClient alice = as(ALICE_KEY, ALICE_SECRET);
+    alice.getattr("alice-data", "");
+    users.remove(ALICE_KEY); // rotated, or alice removed
+    FsException e = assertErrno(Errno.EACCES, () -> alice.getattr("alice-data", ""));
+    assertTrue(e.getMessage().contains("rotated or its user removed"), e.getMessage());
+    assertErrno(Errno.EACCES, () -> as(ALICE_KEY, ALICE_SECRET));
   }
 
   @Test

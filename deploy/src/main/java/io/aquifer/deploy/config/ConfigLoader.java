@@ -92,7 +92,8 @@ public final class ConfigLoader {
   /** The effective config as YAML, with the root secret key masked. */
   public static String toYaml(NodeConfig c) {
     NodeConfig masked =
-        new NodeConfig(c.data(), c.storage(), c.s3(), c.admin(), c.log(), c.auth().masked());
+        new NodeConfig(
+            c.data(), c.storage(), c.s3(), c.admin(), c.pfs(), c.log(), c.auth().masked());
     try {
       return YAML.writeValueAsString(masked);
     } catch (JsonProcessingException e) {

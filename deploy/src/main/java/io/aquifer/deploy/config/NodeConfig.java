@@ -18,6 +18,7 @@ import java.util.Locale;
  * @param storage the object store
  * @param s3 the S3 gateway
  * @param admin the admin HTTP endpoint (metrics, health, admin API)
+ * @param pfs the parallel-file (pfs) service that {@code aquifer mount} talks to
  * @param log logging
  * @param auth the root user's credentials, when not from the environment or the credentials file
  */
@@ -26,6 +27,7 @@ public record NodeConfig(
     StorageSection storage,
     S3Section s3,
     AdminSection admin,
+    PfsSection pfs,
     LogSection log,
     AuthSection auth) {
 
@@ -35,6 +37,7 @@ public record NodeConfig(
     storage = storage == null ? new StorageSection(null, null, null, null, null) : storage;
     s3 = s3 == null ? new S3Section(null, null, null, null, null, null, null, null, null) : s3;
     admin = admin == null ? new AdminSection(null) : admin;
+    pfs = pfs == null ? new PfsSection(null, null, null, null, null, null, null, null) : pfs;
     log = log == null ? new LogSection(null, null, null) : log;
     auth = auth == null ? new AuthSection(null, null) : auth;
     if (data.isBlank()) {
@@ -44,7 +47,7 @@ public record NodeConfig(
 
   /** Every default. */
   public static NodeConfig defaults() {
-    return new NodeConfig(null, null, null, null, null, null);
+    return new NodeConfig(null, null, null, null, null, null, null);
   }
 
   /** The data directory. */
@@ -54,22 +57,27 @@ public record NodeConfig(
 
   /** A copy with another data directory. */
   public NodeConfig withData(String dir) {
-    return new NodeConfig(dir, storage, s3, admin, log, auth);
+    return new NodeConfig(dir, storage, s3, admin, pfs, log, auth);
   }
 
   /** A copy with other drives. */
   public NodeConfig withDrives(List<String> drives) {
-    return new NodeConfig(data, storage.withDrives(drives), s3, admin, log, auth);
+    return new NodeConfig(data, storage.withDrives(drives), s3, admin, pfs, log, auth);
   }
 
   /** A copy with another S3 listen address. */
   public NodeConfig withS3Listen(HostPort listen) {
-    return new NodeConfig(data, storage, s3.withListen(listen), admin, log, auth);
+    return new NodeConfig(data, storage, s3.withListen(listen), admin, pfs, log, auth);
   }
 
   /** A copy with another admin listen address. */
   public NodeConfig withAdminListen(HostPort listen) {
-    return new NodeConfig(data, storage, s3, new AdminSection(listen), log, auth);
+    return new NodeConfig(data, storage, s3, new AdminSection(listen), pfs, log, auth);
+  }
+
+  /** A copy with another pfs listen address. */
+  public NodeConfig withPfsListen(HostPort listen) {
+    return new NodeConfig(data, storage, s3, admin, pfs.withListen(listen), log, auth);
   }
 
   /**
@@ -296,6 +304,87 @@ public record NodeConfig(
     /** Fills in defaults. */
     public AdminSection {
       listen = listen == null ? new HostPort("127.0.0.1", 9001) : listen;
+    }
+  }
+
+  /**
+   * The parallel-file (pfs) service: the file view of the buckets over the transport (TCP), for
+   * {@code aquifer mount}. Clients authenticate with the S3 users' access keys and may use only
+   * their own buckets (root: all).
+   *
+   * @param enabled serve it (default true)
+   * @param listen address (default 127.0.0.1:9002; port 0 picks a free one)
+   * @param maxRenameEntries the most keys one directory rename moves (default 10000); a larger one
+   *     fails with EXDEV and moves nothing
+   * @param maxConnections connections open at once (default 64); each reserves {@code window-size}
+   *     of receive memory while open
+   * @param maxFrameSize largest message (default 2MiB; a 1 MiB read unit and its header must fit)
+   * @param windowSize per-connection receive window (default 16MiB)
+   * @param maxReadInflight reply memory of all reads in flight together (default 64MiB)
+   * @param drainTimeout how long a stop waits for requests in flight (default 30s)
+   */
+  public record PfsSection(
+      Boolean enabled,
+      HostPort listen,
+      Integer maxRenameEntries,
+      Integer maxConnections,
+      DataSize maxFrameSize,
+      DataSize windowSize,
+      DataSize maxReadInflight,
+      Duration drainTimeout) {
+    /** Fills in defaults. */
+    public PfsSection {
+      enabled = enabled == null ? Boolean.TRUE : enabled;
+      listen = listen == null ? new HostPort("127.0.0.1", 9002) : listen;
+      maxRenameEntries = maxRenameEntries == null ? 10_000 : maxRenameEntries;
+      maxConnections = maxConnections == null ? 64 : maxConnections;
+      maxFrameSize = maxFrameSize == null ? DataSize.ofMiB(2) : maxFrameSize;
+      windowSize = windowSize == null ? DataSize.ofMiB(16) : windowSize;
+      maxReadInflight = maxReadInflight == null ? DataSize.ofMiB(64) : maxReadInflight;
+      drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
+      if (maxRenameEntries < 0) {
+        throw new IllegalArgumentException("pfs.max-rename-entries: must be at least 0");
+      }
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("pfs.max-connections: must be at least 1");
+      }
+      if (maxFrameSize.bytes() < (64 << 10) || maxFrameSize.bytes() > (64 << 20)) {
+        throw new IllegalArgumentException("pfs.max-frame-size: must be 64KiB to 64MiB");
+      }
+      if (windowSize.bytes() < maxFrameSize.bytes() || windowSize.bytes() > (1L << 30)) {
+        throw new IllegalArgumentException(
+            "pfs.window-size: must be at least pfs.max-frame-size and at most 1GiB");
+      }
+      if (maxReadInflight.bytes() < maxReadBytes(maxFrameSize)
+          || maxReadInflight.bytes() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "pfs.max-read-inflight: must hold one read (pfs.max-frame-size less 4KiB) and be"
+                + " under 2GiB");
+      }
+      if (drainTimeout.isNegative()) {
+        throw new IllegalArgumentException("pfs.drain-timeout: must not be negative");
+      }
+    }
+
+    /** The largest read one request may ask for: a frame less room for the headers. */
+    public int maxReadBytes() {
+      return maxReadBytes(maxFrameSize);
+    }
+
+    private static int maxReadBytes(DataSize frame) {
+      return (int) frame.bytes() - 4096;
+    }
+
+    PfsSection withListen(HostPort l) {
+      return new PfsSection(
+          enabled,
+          l,
+          maxRenameEntries,
+          maxConnections,
+          maxFrameSize,
+          windowSize,
+          maxReadInflight,
+          drainTimeout);
     }
   }
 

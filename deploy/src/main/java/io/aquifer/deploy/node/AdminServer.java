@@ -252,6 +252,9 @@ final class AdminServer implements AutoCloseable {
     j.put("uptimeSeconds", Duration.between(node.started(), clock.instant()).toSeconds());
     j.put("s3", Node.hostPort(node.s3Address()));
     j.put("admin", Node.hostPort(node.adminAddress()));
+    if (node.pfsAddress() != null) {
+      j.put("pfs", Node.hostPort(node.pfsAddress()));
+    }
     j.put("codec", st.codec());
     j.put("erasure", st.dataShards() + "+" + st.parityShards());
     j.put("drives", store.drives().size());

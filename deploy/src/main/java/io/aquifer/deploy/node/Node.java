@@ -21,9 +21,9 @@ import java.util.Map;
 
 /**
  * The composition root of one storage node: takes the data directory's lock, resolves the root
- * credentials, opens the users, the object store, the metrics, the S3 gateway and the admin
- * endpoint, in that order, and closes them in reverse. Writes the chosen addresses to {@code
- * <data>/node.json} once everything listens.
+ * credentials, opens the users, the object store, the metrics, the S3 gateway, the pfs file service
+ * and the admin endpoint, in that order, and closes them in reverse. Writes the chosen addresses to
+ * {@code <data>/node.json} once everything listens.
  */
 public final class Node implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Node.class.getName());
@@ -40,6 +40,7 @@ public final class Node implements AutoCloseable {
   private ObjectStore store;
   private NodeMetrics metrics;
   private S3Gateway gateway;
+  private PfsServer pfs;
   private AdminServer admin;
   private volatile boolean ready;
   private boolean closed;
@@ -83,6 +84,14 @@ public final class Node implements AutoCloseable {
     metrics = new NodeMetrics();
     metrics.bindStore(store);
     gateway = S3Gateway.start(config.gatewayConfig(), store, users, users, clock, metrics.registry);
+    if (config.pfs().enabled()) {
+      pfs = PfsServer.start(config.pfs(), store, users, metrics.pfsObserver());
+      LOG.log(
+          System.Logger.Level.INFO,
+          "pfs file service listening on "
+              + hostPort(pfs.address())
+              + " (tcp; authenticated with the S3 users' keys)");
+    }
     admin = AdminServer.start(config.admin().listen(), this, clock);
     writeNodeJson();
     ready = true;
@@ -90,6 +99,7 @@ public final class Node implements AutoCloseable {
         System.Logger.Level.INFO,
         "aquifer node ready: s3="
             + s3Url()
+            + (pfs == null ? "" : " pfs=" + hostPort(pfs.address()))
             + " admin="
             + adminUrl()
             + " data="
@@ -101,6 +111,9 @@ public final class Node implements AutoCloseable {
     ObjectNode j = new ObjectMapper().createObjectNode();
     j.put("s3", hostPort(gateway.address()));
     j.put("admin", hostPort(admin.address()));
+    if (pfs != null) {
+      j.put("pfs", hostPort(pfs.address()));
+    }
     j.put("pid", ProcessHandle.current().pid());
     j.put("version", version());
     j.put("started", started.toString());
@@ -116,6 +129,9 @@ public final class Node implements AutoCloseable {
     out.println("Aquifer " + version() + " is running.");
     out.println("  S3 endpoint:  " + s3);
     out.println("  admin:        " + adminUrl() + "  (/metrics, /health/ready)");
+    if (pfs != null) {
+      out.println("  pfs:          " + hostPort(pfs.address()) + "  (aquifer mount)");
+    }
     out.println("  data:         " + dataDir.toAbsolutePath());
     if (root.source().equals("generated")) {
       out.println();
@@ -167,6 +183,11 @@ public final class Node implements AutoCloseable {
     return gateway.address();
   }
 
+  /** Where the pfs file service listens, or null when it is disabled. */
+  public InetSocketAddress pfsAddress() {
+    return pfs == null ? null : pfs.address();
+  }
+
   /** Where the admin endpoint listens. */
   public InetSocketAddress adminAddress() {
     return admin.address();
@@ -208,8 +229,9 @@ public final class Node implements AutoCloseable {
 
   /**
    * Stops the node: readiness goes false, the gateway stops accepting and drains requests in flight
-   * (bounded by {@code s3.drain-timeout}), then the admin endpoint, the store (flushing and closing
-   * the index) and the lock are closed.
+   * (bounded by {@code s3.drain-timeout}), the pfs file service likewise ({@code
+   * pfs.drain-timeout}), then the admin endpoint, the store (flushing and closing the index) and
+   * the lock are closed.
    */
   @Override
   public synchronized void close() {
@@ -220,7 +242,7 @@ public final class Node implements AutoCloseable {
     ready = false;
     LOG.log(System.Logger.Level.INFO, "aquifer node stopping");
     RuntimeException failure = null;
-    for (AutoCloseable c : new AutoCloseable[] {gateway, admin, store, metrics}) {
+    for (AutoCloseable c : new AutoCloseable[] {gateway, pfs, admin, store, metrics}) {
       try {
         if (c != null) {
           c.close();

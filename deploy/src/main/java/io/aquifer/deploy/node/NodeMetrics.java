@@ -1,5 +1,6 @@
 package io.aquifer.deploy.node;
 
+import io.aquifer.pfs.FileServiceObserver;
 import io.aquifer.storage.BucketInfo;
 import io.aquifer.storage.BucketUsage;
 import io.aquifer.storage.DriveState;
@@ -8,6 +9,7 @@ import io.aquifer.storage.MetadataStats;
 import io.aquifer.storage.ObjectStore;
 import io.aquifer.storage.StorageException;
 import io.aquifer.storage.StoreStats;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
@@ -23,6 +25,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -36,6 +41,8 @@ final class NodeMetrics implements AutoCloseable {
   private MultiGauge bucketBytes;
   private MultiGauge bucketObjects;
   private ObjectStore store;
+  private final AtomicInteger pfsConnections = new AtomicInteger();
+  private final Map<String, Counter> pfsRequests = new ConcurrentHashMap<>();
 
   NodeMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -126,6 +133,40 @@ final class NodeMetrics implements AutoCloseable {
         MultiGauge.builder("aquifer.bucket.objects")
             .description("objects stored")
             .register(registry);
+  }
+
+  /**
+   * The pfs file service's meters: {@code aquifer_pfs_connections} (open now) and {@code
+   * aquifer_pfs_requests_total{op,status}} (status {@code ok} or an errno name).
+   */
+  FileServiceObserver pfsObserver() {
+    Gauge.builder("aquifer.pfs.connections", pfsConnections, AtomicInteger::get)
+        .description("pfs connections open now")
+        .register(registry);
+    return new FileServiceObserver() {
+      @Override
+      public void connectionOpened() {
+        pfsConnections.incrementAndGet();
+      }
+
+      @Override
+      public void connectionClosed() {
+        pfsConnections.decrementAndGet();
+      }
+
+      @Override
+      public void request(String op, String status) {
+        pfsRequests
+            .computeIfAbsent(
+                op + " " + status,
+                k ->
+                    Counter.builder("aquifer.pfs.requests")
+                        .description("pfs requests answered, by op and outcome")
+                        .tags("op", op, "status", status)
+                        .register(registry))
+            .increment();
+      }
+    };
   }
 
   private void counter(String name, String help, ToDoubleFunction<StoreStats> f) {

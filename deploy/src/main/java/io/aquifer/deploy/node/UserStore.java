@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aquifer.gateway.auth.CredentialStore;
 import io.aquifer.gateway.auth.UserDirectory;
+import io.aquifer.pfs.PfsAuthenticator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,9 +25,10 @@ import java.util.Optional;
  * The node's users: the root user (from {@link RootCredentials}) and the users added with {@code
  * aquifer admin user add}, kept in {@code <data>/users.json} (mode 0600) with each secret sealed by
  * the node key. Lookups by access key read an immutable snapshot, so the gateway's network threads
- * never block; changes rewrite the file atomically and then publish a new snapshot.
+ * never block; changes rewrite the file atomically and then publish a new snapshot. The same users
+ * authenticate the pfs file service ({@link PfsAuthenticator}).
  */
-public final class UserStore implements CredentialStore, UserDirectory {
+public final class UserStore implements CredentialStore, UserDirectory, PfsAuthenticator {
   /** The file name under the data directory. */
   public static final String FILE = "users.json";
 
@@ -77,6 +79,15 @@ public final class UserStore implements CredentialStore, UserDirectory {
   @Override
   public boolean isAdmin(String user) {
     return User.ROOT.equals(user);
+  }
+
+  /** The pfs view of the user holding {@code accessKey}: its name, secret and whether root. */
+  @Override
+  public Optional<Credential> lookup(String accessKey) {
+    User u = byAccessKey.get(accessKey);
+    return u == null
+        ? Optional.empty()
+        : Optional.of(new Credential(u.name(), u.secretKey(), u.root()));
   }
 
   /** The user holding {@code accessKey}. */

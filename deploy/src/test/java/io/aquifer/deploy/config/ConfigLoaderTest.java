@@ -29,6 +29,10 @@ class ConfigLoaderTest {
     assertEquals("aquifer-data", c.data());
     assertEquals(new HostPort("127.0.0.1", 9000), c.s3().listen());
     assertEquals(new HostPort("127.0.0.1", 9001), c.admin().listen());
+    assertEquals(new HostPort("127.0.0.1", 9002), c.pfs().listen());
+    assertTrue(c.pfs().enabled());
+    assertEquals(10_000, c.pfs().maxRenameEntries());
+    assertEquals((2 << 20) - 4096, c.pfs().maxReadBytes());
     StorageConfig sc = c.storageConfig();
     assertEquals(4, sc.drives().size());
     assertEquals(Path.of("aquifer-data", "drives", "drive3"), sc.drives().get(3));
@@ -65,6 +69,15 @@ class ConfigLoaderTest {
               max-header-size: 32KiB
             admin:
               listen: "[::1]:9101"
+            pfs:
+              enabled: false
+              listen: 0.0.0.0:9102
+              max-rename-entries: 50
+              max-connections: 8
+              max-frame-size: 4MiB
+              window-size: 32MiB
+              max-read-inflight: 128MiB
+              drain-timeout: 5s
             log:
               format: json
               level: debug
@@ -85,6 +98,17 @@ class ConfigLoaderTest {
     assertEquals(32 * 1024, c.gatewayConfig().maxHeaderBytes());
     assertEquals(Duration.ofSeconds(90), c.gatewayConfig().idleTimeout());
     assertTrue(c.log().accessLog());
+    assertEquals(
+        new NodeConfig.PfsSection(
+            false,
+            new HostPort("0.0.0.0", 9102),
+            50,
+            8,
+            DataSize.ofMiB(4),
+            DataSize.ofMiB(32),
+            DataSize.ofMiB(128),
+            Duration.ofSeconds(5)),
+        c.pfs());
   }
 
   @Test
@@ -116,6 +140,12 @@ class ConfigLoaderTest {
     assertTrue(type.contains("s3.max-connections"), type);
     String shards = error("storage:\n  data-shards: 0\n");
     assertTrue(shards.contains("storage.data-shards"), shards);
+    String frame = error("pfs:\n  max-frame-size: 1KiB\n");
+    assertTrue(frame.contains("pfs.max-frame-size"), frame);
+    String window = error("pfs:\n  max-frame-size: 8MiB\n  window-size: 4MiB\n");
+    assertTrue(window.contains("pfs.window-size"), window);
+    String renames = error("pfs:\n  max-rename-entries: -1\n");
+    assertTrue(renames.contains("pfs.max-rename-entries"), renames);
     String tls = error("s3:\n  tls:\n    certificate: /c.pem\n");
     assertTrue(tls.contains("s3.tls") && tls.contains("key"), tls);
   }
@@ -159,6 +189,7 @@ class ConfigLoaderTest {
     NodeConfig back = ConfigLoader.load(f);
     assertEquals(c.storage(), back.storage());
     assertEquals(c.s3(), back.s3());
+    assertEquals(c.pfs(), back.pfs());
     assertEquals("********", back.auth().rootSecretKey());
   }
 
@@ -170,6 +201,8 @@ class ConfigLoaderTest {
     assertEquals(NodeConfig.defaults().s3(), c.s3());
     assertEquals(NodeConfig.defaults().admin(), c.admin());
     assertEquals(NodeConfig.defaults().log(), c.log());
+    assertEquals(NodeConfig.defaults().pfs(), c.pfs());
+    assertEquals(NodeConfig.defaults(), c);
   }
 
   @Test

@@ -91,6 +91,21 @@ class UserStoreTest {
   }
 
   @Test
+  void pfsLooksUpTheSameUsers() throws Exception {
+    UserStore s = open();
+    User a = s.add("alice", "ALICEKEY01", "alicesecret-01");
+    assertEquals(
+        new io.aquifer.pfs.PfsAuthenticator.Credential("alice", "alicesecret-01", false),
+        s.lookup(a.accessKey()).orElseThrow());
+    User root = s.byName(User.ROOT).orElseThrow();
+    assertTrue(s.lookup(root.accessKey()).orElseThrow().root());
+    assertTrue(s.lookup("NOSUCHKEY").isEmpty());
+    User r = s.rotate("alice");
+    assertTrue(s.lookup(a.accessKey()).isEmpty());
+    assertEquals("alice", s.lookup(r.accessKey()).orElseThrow().user());
+  }
+
+  @Test
   void badRequestsAreRefusedWithAReason() throws Exception {
     UserStore s = open();
     s.add("alice", "ALICEKEY1", "alicesecret1");

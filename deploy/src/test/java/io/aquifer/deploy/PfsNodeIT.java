@@ -1,0 +1,206 @@
+package io.aquifer.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aquifer.pfs.DirEntry;
+import io.aquifer.pfs.Errno;
+import io.aquifer.pfs.FileAttr;
+import io.aquifer.pfs.FileClient;
+import io.aquifer.pfs.FileClientConfig;
+import io.aquifer.pfs.FsException;
+import io.aquifer.transport.Connection;
+import io.aquifer.transport.Transport;
+import io.aquifer.transport.TransportConfig;
+import io.aquifer.transport.Transports;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The packaged node's pfs file service, used as {@code aquifer mount} uses it: a {@link FileClient}
+ * on a TCP connection, authenticated with an S3 user's keys, seeing the same bytes as S3.
+ */
+class PfsNodeIT {
+  private static final Map<String, String> ROOT =
+      Map.of("AQUIFER_ROOT_ACCESS_KEY", "ROOTADMIN", "AQUIFER_ROOT_SECRET_KEY", "rootsecret-123");
+  private static final FileClientConfig CLIENT = new FileClientConfig(1 << 20, 4, 256 << 10);
+
+  @TempDir Path tmp;
+
+  private static Transport transport() {
+    return Transports.open(
+        TransportConfig.defaults()
+            .withKind(TransportConfig.Kind.TCP, false)
+            .withSizes(2 << 20, 16 << 20, 64L << 20));
+  }
+
+  private static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  private static void addUser(Path tmp, NodeProcess node, String name, String key, String secret)
+      throws Exception {
+    NodeProcess.Run add =
+        NodeProcess.cli(
+            tmp,
+            ROOT,
+            "admin",
+            "--admin-endpoint",
+            node.admin.toString(),
+            "user",
+            "add",
+            name,
+            "--access-key",
+            key,
+            "--secret-key",
+            secret);
+    assertEquals(0, add.exitCode(), add.toString());
+  }
+
+  private static void assertErrno(Errno expected, Executable call) {
+    FsException e = assertThrows(FsException.class, call);
+    assertEquals(expected, e.errno(), e.getMessage());
+  }
+
+  private static byte[] read(FileClient c, String bucket, String path, long length) {
+    ByteBuf dst = Unpooled.buffer();
+    try {
+      c.read(bucket, path, 0, dst, length);
+      byte[] out = new byte[dst.readableBytes()];
+      dst.readBytes(out);
+      return out;
+    } finally {
+      dst.release();
+    }
+  }
+
+  private static String unquote(String etag) {
+    return etag.replace("\"", "");
+  }
+
+  @Test
+  void pfsServesTheS3UsersOwnBucketsWithTheSameBytes() throws Exception {
+    Path data = tmp.resolve("data");
+    try (NodeProcess node = NodeProcess.start(data, ROOT);
+        Transport transport = transport()) {
+      // --pfs-listen 127.0.0.1:0 (NodeProcess): a chosen port, written to node.json
+      assertNotNull(node.pfs, "node.json has no pfs address");
+      assertTrue(node.pfs.startsWith("127.0.0.1:"), node.pfs);
+      assertNotEquals("127.0.0.1:9002", node.pfs);
+      List<String> out = node.readUntil(l -> l.startsWith("  pfs:"));
+      assertTrue(out.getLast().contains(node.pfs + "  (aquifer mount)"), out.toString());
+      NodeProcess.Run info =
+          NodeProcess.cli(tmp, ROOT, "admin", "--admin-endpoint", node.admin.toString(), "info");
+      assertEquals(node.pfs, info.json().path("pfs").asText(), info.toString());
+
+      addUser(tmp, node, "alice", "ALICEKEY01", "alicesecret-01");
+      addUser(tmp, node, "bob", "BOBKEY01", "bobsecret-01");
+      byte[] fromS3 = "written over S3".getBytes(StandardCharsets.UTF_8);
+      byte[] big = new byte[3 << 20];
+      new Random(7).nextBytes(big);
+      try (S3Client a = node.client("ALICEKEY01", "alicesecret-01")) {
+        a.createBucket(r -> r.bucket("alice-bucket"));
+        String s3Etag =
+            a.putObject(
+                    r -> r.bucket("alice-bucket").key("docs/s3.txt"), RequestBody.fromBytes(fromS3))
+                .eTag();
+
+        Connection ca = transport.connect(address(node.pfs)).join();
+        FileClient alice = FileClient.connect(ca, "ALICEKEY01", "alicesecret-01", CLIENT);
+        // S3 -> pfs
+        List<DirEntry> docs = alice.readdirAll("alice-bucket", "docs");
+        assertEquals(List.of("s3.txt"), docs.stream().map(DirEntry::name).toList());
+        FileAttr sa = alice.getattr("alice-bucket", "docs/s3.txt");
+        assertEquals(fromS3.length, sa.size());
+        assertEquals(unquote(s3Etag), unquote(sa.etag()));
+        assertArrayEquals(fromS3, read(alice, "alice-bucket", "docs/s3.txt", 1 << 20));
+        // pfs -> S3: several write chunks and read units
+        alice.mkdir("alice-bucket", "train", 0755);
+        FileAttr wa =
+            alice.write("alice-bucket", "train/shard-0.bin", new ByteArrayInputStream(big), null);
+        assertEquals(big.length, wa.size());
+        assertArrayEquals(
+            big,
+            a.getObjectAsBytes(r -> r.bucket("alice-bucket").key("train/shard-0.bin"))
+                .asByteArray());
+        assertEquals(
+            unquote(wa.etag()),
+            unquote(a.headObject(r -> r.bucket("alice-bucket").key("train/shard-0.bin")).eTag()));
+        assertArrayEquals(big, read(alice, "alice-bucket", "train/shard-0.bin", big.length));
+        ca.close();
+      }
+
+      // bob is refused on alice's bucket, and sees his own (missing) bucket as missing
+      Connection cb = transport.connect(address(node.pfs)).join();
+      FileClient bob = FileClient.connect(cb, "BOBKEY01", "bobsecret-01", CLIENT);
+      assertErrno(Errno.EACCES, () -> bob.getattr("alice-bucket", "docs/s3.txt"));
+      assertErrno(Errno.EACCES, () -> bob.readdir("alice-bucket", "", null, 100));
+      assertErrno(Errno.EACCES, () -> read(bob, "alice-bucket", "docs/s3.txt", 100));
+      assertErrno(
+          Errno.EACCES,
+          () ->
+              bob.write(
+                  "alice-bucket",
+                  "bob.txt",
+                  new ByteArrayInputStream("no".getBytes(StandardCharsets.UTF_8)),
+                  null));
+      assertErrno(Errno.ENOENT, () -> bob.getattr("bob-bucket", ""));
+      cb.close();
+
+      // root reaches every bucket
+      Connection cr = transport.connect(address(node.pfs)).join();
+      FileClient root = FileClient.connect(cr, "ROOTADMIN", "rootsecret-123", CLIENT);
+      assertEquals(big.length, root.getattr("alice-bucket", "train/shard-0.bin").size());
+      cr.close();
+
+      // a wrong secret, an unknown key and no authentication at all are refused
+      Connection cw = transport.connect(address(node.pfs)).join();
+      assertErrno(
+          Errno.EACCES, () -> FileClient.connect(cw, "ALICEKEY01", "not-her-secret", CLIENT));
+      assertErrno(Errno.EACCES, () -> FileClient.connect(cw, "NOSUCHKEY", "whatever", CLIENT));
+      FileClient anonymous = new FileClient(cw, CLIENT, io.netty.buffer.ByteBufAllocator.DEFAULT);
+      assertErrno(Errno.EACCES, () -> anonymous.getattr("alice-bucket", ""));
+      cw.close();
+
+      String metrics = node.adminGet("/metrics").body();
+      assertTrue(metrics.contains("aquifer_pfs_connections"), metrics);
+      assertTrue(
+          metrics
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.startsWith("aquifer_pfs_requests_total")
+                          && l.contains("op=\"auth\"")
+                          && l.contains("status=\"EACCES\"")),
+          metrics);
+      assertTrue(
+          metrics
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.startsWith("aquifer_pfs_requests_total")
+                          && l.contains("op=\"write\"")
+                          && l.contains("status=\"ok\"")),
+          metrics);
+      assertEquals(0, node.stop());
+    }
+  }
+}
