@@ -131,6 +131,9 @@ final class PfsSession implements RequestHandler {
     } catch (StorageException e) {
       return PfsAuth.error(
           Errno.of(e.status()), PfsAuth.opName(op) + " " + bucket + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "pfs: bucket check of " + bucket + " failed", e);
+      return PfsAuth.error(Errno.EIO, PfsAuth.opName(op) + " " + bucket + ": " + e);
     }
     if (b.isEmpty() || (!b.get().owner().isEmpty() && b.get().owner().equals(id.user()))) {
       return null;
