@@ -207,8 +207,9 @@ final class FuseSession {
 
   private static int maxPagesLimit() {
     try {
-      return Integer.parseInt(Files.readString(MAX_PAGES_LIMIT).trim());
-    } catch (IOException | NumberFormatException e) {
+      // not Files.readString: on this sysctl file it returns only the first byte
+      return Integer.parseInt(Files.readAllLines(MAX_PAGES_LIMIT).getFirst().trim());
+    } catch (IOException | RuntimeException e) {
       return DEFAULT_MAX_PAGES_LIMIT;
     }
   }
