@@ -27,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 final class FuseWorker implements Runnable {
   private static final System.Logger LOG = System.getLogger(FuseWorker.class.getName());
 
-  private static final int ENODATA = FuseException.ENODATA;
   private static final int EOPNOTSUPP = FuseException.EOPNOTSUPP;
   private static final int ENOSYS = FuseException.ENOSYS;
   private static final int EIO = FuseException.EIO;
@@ -180,9 +179,12 @@ final class FuseWorker implements Runnable {
       case FSYNCDIR -> reply(0);
       case CREATE -> create();
       case INTERRUPT -> {} // the operation runs to its end; its reply is then dropped or used
-      case GETXATTR, REMOVEXATTR -> replyError(ENODATA); // no attribute has a value
+      // No extended attributes. ENOSYS to GETXATTR makes the kernel stop asking (it would
+      // otherwise ask for security.capability before every WRITE) and answer EOPNOTSUPP itself;
+      // the list is empty, so getfattr -d and cp -a find nothing to copy.
+      case GETXATTR -> replyError(ENOSYS);
       case LISTXATTR -> listxattr();
-      case SETXATTR, FALLOCATE -> replyError(EOPNOTSUPP);
+      case SETXATTR, REMOVEXATTR, FALLOCATE -> replyError(EOPNOTSUPP);
       case IOCTL -> replyError(Libc.ENOTTY);
       case DESTROY -> {
         reply(0);
