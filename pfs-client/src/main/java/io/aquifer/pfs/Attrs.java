@@ -18,6 +18,15 @@ final class Attrs {
   /** Modification time set by setattr, nanoseconds since the epoch, decimal. */
   static final String MTIME_NS = "pfs-mtime-ns";
 
+  /** What a file is when it is not a regular file: {@link #TYPE_SYMLINK}. */
+  static final String TYPE = "pfs-type";
+
+  /** {@link #TYPE} of a symlink, whose content is its target. */
+  static final String TYPE_SYMLINK = "symlink";
+
+  /** The longest symlink target, in bytes (PATH_MAX less its NUL). */
+  static final int SYMLINK_MAX = 4095;
+
   private Attrs() {}
 
   static Map<String, String> owner(int mode, int uid, int gid) {
@@ -49,14 +58,17 @@ final class Attrs {
         parseLong(
             a.get(MTIME_NS),
             info.modified().getEpochSecond() * 1_000_000_000L + info.modified().getNano());
+    if (type == FileType.FILE && TYPE_SYMLINK.equals(a.get(TYPE))) {
+      type = FileType.SYMLINK;
+    }
     return new FileAttr(
         type,
         parseInt(a.get(MODE), 8, defMode),
         parseInt(a.get(UID), 10, c.uid()),
         parseInt(a.get(GID), 10, c.gid()),
-        type == FileType.FILE ? info.size() : 0,
+        type != FileType.DIRECTORY ? info.size() : 0,
         mtime,
-        type == FileType.FILE ? info.etag() : "");
+        type != FileType.DIRECTORY ? info.etag() : "");
   }
 
   /** A directory without a marker: defaults. */

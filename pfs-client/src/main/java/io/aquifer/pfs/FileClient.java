@@ -298,6 +298,86 @@ public final class FileClient {
     return got;
   }
 
+  /** The connection this client calls on (the caller's). */
+  public Connection connection() {
+    return connection;
+  }
+
+  /** As {@link FileService#mkdir(String, String, int, int, int)}. */
+  public FileAttr mkdir(String bucket, String path, int mode, int uid, int gid) {
+    ByteBuf h = header(FileWire.MKDIR, bucket);
+    FileWire.writeString(h, path);
+    h.writeInt(mode).writeInt(uid).writeInt(gid);
+    return attrCall(FileWire.MKDIR, h);
+  }
+
+  /** As {@link FileService#create(String, String, int, int, int)}. */
+  public FileAttr create(String bucket, String path, int mode, int uid, int gid) {
+    ByteBuf h = header(FileWire.CREATE, bucket);
+    FileWire.writeString(h, path);
+    h.writeInt(mode).writeInt(uid).writeInt(gid);
+    return attrCall(FileWire.CREATE, h);
+  }
+
+  /** As {@link FileService#symlink}. */
+  public FileAttr symlink(String bucket, String path, String target, int uid, int gid) {
+    ByteBuf h = header(FileWire.SYMLINK, bucket);
+    try {
+      FileWire.writeString(h, path);
+      FileWire.writeString(h, target);
+    } catch (RuntimeException e) {
+      h.release();
+      throw e;
+    }
+    h.writeInt(uid).writeInt(gid);
+    return attrCall(FileWire.SYMLINK, h);
+  }
+
+  /** As {@link FileService#readlink}. */
+  public String readlink(String bucket, String path) {
+    ByteBuf h = header(FileWire.READLINK, bucket);
+    FileWire.writeString(h, path);
+    try (Message m = call(FileWire.READLINK, h, null)) {
+      return FileWire.readString(m.header());
+    }
+  }
+
+  /** As {@link FileService#listBuckets}. */
+  public List<String> listBuckets() {
+    ByteBuf h = header(FileWire.BUCKETS, "");
+    try (Message m = call(FileWire.BUCKETS, h, null)) {
+      int n = m.header().readInt();
+      List<String> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(FileWire.readString(m.payload()));
+      }
+      return out;
+    }
+  }
+
+  /** As {@link FileService#statfs}. */
+  public FsStats statfs(String bucket) {
+    ByteBuf h = header(FileWire.STATFS, bucket);
+    try (Message m = call(FileWire.STATFS, h, null)) {
+      ByteBuf b = m.header();
+      return new FsStats(b.readLong(), b.readLong(), b.readLong());
+    }
+  }
+
+  /**
+   * Starts streaming a whole file, as {@link FileService#openWrite}: write to the returned writer,
+   * then {@link FileWriter#commit()}. Failures of the open itself (EISDIR, ENOENT) come at the
+   * first write or the commit.
+   *
+   * @param mode the file's permission bits, or null to keep an existing file's (or the default)
+   */
+  public FileWriter openWriter(String bucket, String path, Integer mode) {
+    ByteBuf h = header(FileWire.WRITE, bucket);
+    FileWire.writeString(h, path);
+    h.writeInt(mode == null ? -1 : mode);
+    return new FileWriter(connection.openStream(h), allocator, config.writeChunkBytes());
+  }
+
   // ---- calls
 
   private ByteBuf header(int op, String bucket) {
@@ -325,7 +405,7 @@ public final class FileClient {
   }
 
   /** The reply of a successful call, or the failure as an {@link FsException}. */
-  private static Message unwrap(int op, Response r) {
+  static Message unwrap(int op, Response r) {
     return switch (r) {
       case Response.Ok ok -> ok.message();
       case TransportError.RemoteError e when e.code() >= FileWire.ERRNO_BASE ->
@@ -339,7 +419,7 @@ public final class FileClient {
     };
   }
 
-  private static void release(Response r) {
+  static void release(Response r) {
     if (r instanceof Response.Ok ok) {
       ok.close();
     }

@@ -15,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +117,11 @@ public final class FileService {
    *     parent)
    */
   public FileAttr mkdir(String bucket, String path, int mode) {
+    return mkdir(bucket, path, mode, config.uid(), config.gid());
+  }
+
+  /** As {@link #mkdir(String, String, int)}, owned by {@code uid}:{@code gid}. */
+  public FileAttr mkdir(String bucket, String path, int mode, int uid, int gid) {
     String p = Paths.check(path);
     SetAttr.mode(mode);
     try {
@@ -129,7 +135,7 @@ public final class FileService {
               p + "/",
               new byte[0],
               PutOptions.DEFAULT
-                  .withAttributes(Attrs.owner(mode, config.uid(), config.gid()))
+                  .withAttributes(Attrs.owner(mode, uid, gid))
                   .withCondition(WriteCondition.ifAbsent()));
       return Attrs.attr(info, FileType.DIRECTORY, config);
     } catch (StorageException e) {
@@ -171,6 +177,11 @@ public final class FileService {
    *     parent)
    */
   public FileAttr create(String bucket, String path, int mode) {
+    return create(bucket, path, mode, config.uid(), config.gid());
+  }
+
+  /** As {@link #create(String, String, int)}, owned by {@code uid}:{@code gid}. */
+  public FileAttr create(String bucket, String path, int mode, int uid, int gid) {
     String p = Paths.check(path);
     SetAttr.mode(mode);
     try {
@@ -184,7 +195,7 @@ public final class FileService {
               p,
               new byte[0],
               PutOptions.DEFAULT
-                  .withAttributes(Attrs.owner(mode, config.uid(), config.gid()))
+                  .withAttributes(Attrs.owner(mode, uid, gid))
                   .withCondition(WriteCondition.ifAbsent()));
       return Attrs.attr(info, FileType.FILE, config);
     } catch (StorageException e) {
@@ -421,6 +432,124 @@ public final class FileService {
     } catch (StorageException e) {
       throw fail("setattr", bucket, p, e);
     }
+  }
+
+  /**
+   * Makes a symlink: an object whose content is {@code target} and whose attribute {@code pfs-type}
+   * is {@code symlink}, written with the object (so {@code rebuild-index} keeps it).
+   *
+   * @throws FsException {@link Errno#EEXIST}, {@link Errno#ENOENT} or {@link Errno#ENOTDIR} (the
+   *     parent), {@link Errno#EINVAL} (an empty target, or one over 4095 bytes)
+   */
+  public FileAttr symlink(String bucket, String path, String target, int uid, int gid) {
+    String p = Paths.check(path);
+    byte[] t = Objects.requireNonNull(target, "target").getBytes(StandardCharsets.UTF_8);
+    if (t.length == 0 || t.length > Attrs.SYMLINK_MAX || target.indexOf('\0') >= 0) {
+      throw new FsException(
+          Errno.EINVAL, "symlink " + bucket + "/" + p + ": a target must be 1 to 4095 bytes");
+    }
+    try {
+      if (p.isEmpty() || find(bucket, p).isPresent()) {
+        throw new FsException(Errno.EEXIST, "symlink " + bucket + "/" + p + ": exists");
+      }
+      requireDir(bucket, Paths.parent(p));
+      Map<String, String> attrs = new java.util.HashMap<>(Attrs.owner(0777, uid, gid));
+      attrs.put(Attrs.TYPE, Attrs.TYPE_SYMLINK);
+      ObjectInfo info =
+          store.put(
+              bucket,
+              p,
+              t,
+              PutOptions.DEFAULT.withAttributes(attrs).withCondition(WriteCondition.ifAbsent()));
+      return Attrs.attr(info, FileType.FILE, config);
+    } catch (StorageException e) {
+      throw fail("symlink", bucket, p, e);
+    }
+  }
+
+  /**
+   * A symlink's target.
+   *
+   * @throws FsException {@link Errno#ENOENT}, {@link Errno#EINVAL} (not a symlink)
+   */
+  public String readlink(String bucket, String path) {
+    String p = Paths.check(path);
+    try {
+      ObjectInfo info = headOrNull(bucket, p);
+      if (info == null || p.isEmpty()) {
+        find(bucket, p).orElseThrow(() -> noEntry(bucket, p));
+        throw new FsException(Errno.EINVAL, "readlink " + bucket + "/" + p + ": not a symlink");
+      }
+      if (!Attrs.TYPE_SYMLINK.equals(info.attributes().get(Attrs.TYPE))
+          || info.size() > Attrs.SYMLINK_MAX) {
+        throw new FsException(Errno.EINVAL, "readlink " + bucket + "/" + p + ": not a symlink");
+      }
+      try (ObjectReader r = store.get(bucket, p)) {
+        return new String(r.asInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new FsException(Errno.EIO, "readlink " + bucket + "/" + p + ": " + e, e);
+      }
+    } catch (StorageException e) {
+      throw fail("readlink", bucket, p, e);
+    }
+  }
+
+  /** The names of the store's buckets, in order. */
+  public List<String> listBuckets() {
+    try {
+      return store.listBuckets().stream().map(BucketInfo::name).sorted().toList();
+    } catch (StorageException e) {
+      throw fail("listBuckets", "", "", e);
+    }
+  }
+
+  /**
+   * Capacity as a file system reports it: the online drives' space times k/(k+m), or the bucket's
+   * quota when it has one; the object count of the bucket (or of every bucket).
+   *
+   * @param bucket a bucket, or {@code ""} for the whole store
+   * @throws FsException {@link Errno#ENOENT} (no such bucket)
+   */
+  public FsStats statfs(String bucket) {
+    try {
+      StoreStatsView v = storeSpace();
+      long total = v.total;
+      long free = v.free;
+      long files = 0;
+      if (bucket.isEmpty()) {
+        for (BucketInfo b : store.listBuckets()) {
+          files += store.usage(b.name()).objects();
+        }
+      } else {
+        BucketInfo b = store.headBucket(bucket).orElseThrow(() -> noEntry(bucket, ""));
+        io.aquifer.storage.BucketUsage u = store.usage(bucket);
+        files = u.objects();
+        if (b.quota().maxBytes() > 0) {
+          total = b.quota().maxBytes();
+          free = Math.max(0, Math.min(free, total - u.bytes()));
+        }
+      }
+      return new FsStats(total, free, files);
+    } catch (StorageException e) {
+      throw fail("statfs", bucket, "", e);
+    }
+  }
+
+  private record StoreStatsView(long total, long free) {}
+
+  private StoreStatsView storeSpace() {
+    long total = 0;
+    long free = 0;
+    for (io.aquifer.storage.DriveStatus d : store.drives()) {
+      if (d.state() == io.aquifer.storage.DriveState.ONLINE && d.totalBytes() > 0) {
+        total += d.totalBytes();
+        free += Math.max(0, d.freeBytes());
+      }
+    }
+    io.aquifer.storage.StoreStats s = store.stats();
+    int k = s.dataShards();
+    int n = s.dataShards() + s.parityShards();
+    return new StoreStatsView(total / n * k, free / n * k);
   }
 
   // ---- internals

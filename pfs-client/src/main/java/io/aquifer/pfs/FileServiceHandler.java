@@ -152,7 +152,11 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
         case FileWire.READDIR -> readdir(bucket, h);
         case FileWire.MKDIR -> {
           String p = FileWire.readString(h);
-          yield attrReply(service.mkdir(bucket, p, h.readInt()));
+          int mode = h.readInt();
+          yield attrReply(
+              h.readableBytes() >= 8
+                  ? service.mkdir(bucket, p, mode, h.readInt(), h.readInt())
+                  : service.mkdir(bucket, p, mode));
         }
         case FileWire.RMDIR -> {
           service.rmdir(bucket, FileWire.readString(h));
@@ -160,7 +164,11 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
         }
         case FileWire.CREATE -> {
           String p = FileWire.readString(h);
-          yield attrReply(service.create(bucket, p, h.readInt()));
+          int mode = h.readInt();
+          yield attrReply(
+              h.readableBytes() >= 8
+                  ? service.create(bucket, p, mode, h.readInt(), h.readInt())
+                  : service.create(bucket, p, mode));
         }
         case FileWire.UNLINK -> {
           service.unlink(bucket, FileWire.readString(h));
@@ -177,6 +185,24 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
         case FileWire.SETATTR -> {
           String p = FileWire.readString(h);
           yield attrReply(service.setattr(bucket, p, FileWire.readSetAttr(h)));
+        }
+        case FileWire.SYMLINK -> {
+          String p = FileWire.readString(h);
+          String target = FileWire.readString(h);
+          yield attrReply(service.symlink(bucket, p, target, h.readInt(), h.readInt()));
+        }
+        case FileWire.READLINK -> {
+          String target = service.readlink(bucket, FileWire.readString(h));
+          ByteBuf b = allocator.buffer(target.length() * 3 + 2);
+          FileWire.writeString(b, target);
+          yield Reply.ok(b, null);
+        }
+        case FileWire.BUCKETS -> buckets();
+        case FileWire.STATFS -> {
+          FsStats st = service.statfs(bucket);
+          ByteBuf b = allocator.buffer(24);
+          b.writeLong(st.totalBytes()).writeLong(st.freeBytes()).writeLong(st.files());
+          yield Reply.ok(b, null);
         }
         default -> malformed(op, "unknown op " + op);
       };
@@ -204,6 +230,23 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
       for (DirEntry e : page.entries()) {
         FileWire.writeString(body, e.name());
         FileWire.writeAttr(body, e.attr());
+      }
+    } catch (RuntimeException e) {
+      header.release();
+      body.release();
+      throw e;
+    }
+    return Reply.ok(header, body);
+  }
+
+  private Reply buckets() {
+    java.util.List<String> names = service.listBuckets();
+    ByteBuf header = allocator.buffer(8);
+    ByteBuf body = allocator.buffer(names.size() * 16 + 16);
+    try {
+      header.writeInt(names.size());
+      for (String n : names) {
+        FileWire.writeString(body, n);
       }
     } catch (RuntimeException e) {
       header.release();

@@ -25,6 +25,10 @@ final class FileWire {
   static final int READ = 8;
   static final int WRITE = 9;
   static final int SETATTR = 10;
+  static final int SYMLINK = 11;
+  static final int READLINK = 12;
+  static final int BUCKETS = 13;
+  static final int STATFS = 14;
 
   /** First byte of a write stream chunk: file bytes follow. */
   static final int CHUNK_DATA = 0;
@@ -56,6 +60,10 @@ final class FileWire {
       case READ -> "read";
       case WRITE -> "write";
       case SETATTR -> "setattr";
+      case SYMLINK -> "symlink";
+      case READLINK -> "readlink";
+      case BUCKETS -> "buckets";
+      case STATFS -> "statfs";
       default -> "op " + op;
     };
   }
@@ -79,7 +87,12 @@ final class FileWire {
   }
 
   static void writeAttr(ByteBuf b, FileAttr a) {
-    b.writeByte(a.type() == FileType.FILE ? 1 : 2);
+    b.writeByte(
+        switch (a.type()) {
+          case FILE -> 1;
+          case DIRECTORY -> 2;
+          case SYMLINK -> 3;
+        });
     b.writeInt(a.mode());
     b.writeInt(a.uid());
     b.writeInt(a.gid());
@@ -94,6 +107,7 @@ final class FileWire {
         switch (t) {
           case 1 -> FileType.FILE;
           case 2 -> FileType.DIRECTORY;
+          case 3 -> FileType.SYMLINK;
           default -> throw new IllegalArgumentException("bad file type " + t);
         };
     return new FileAttr(

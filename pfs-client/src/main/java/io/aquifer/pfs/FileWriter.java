@@ -1,0 +1,135 @@
+package io.aquifer.pfs;
+
+import io.aquifer.transport.Message;
+import io.aquifer.transport.OutboundStream;
+import io.aquifer.transport.Response;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A whole file streamed to the file service while it is being written ({@link
+ * FileClient#openWriter}): bytes are gathered into {@link FileClientConfig#writeChunkBytes} chunks,
+ * and each full chunk goes to the server (which writes it to the drives) while the next one fills;
+ * at most two chunks and the connection's window are held. Nothing is visible until {@link
+ * #commit()} returns, which replaces the file atomically. Not thread-safe. Close it: closing
+ * without a commit aborts and stores nothing.
+ */
+public final class FileWriter implements AutoCloseable {
+  private final OutboundStream stream;
+  private final ByteBufAllocator allocator;
+  private final int chunkBytes;
+  private ByteBuf chunk;
+  private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+  private long written;
+  private boolean ended;
+
+  FileWriter(OutboundStream stream, ByteBufAllocator allocator, int chunkBytes) {
+    this.stream = stream;
+    this.allocator = allocator;
+    this.chunkBytes = chunkBytes;
+  }
+
+  /**
+   * Appends the remaining bytes of {@code src} and advances its position.
+   *
+   * @param src borrowed
+   * @throws FsException when the server already failed the stream (for example {@link Errno#ENOSPC}
+   *     or {@link Errno#EIO}); nothing will be stored then
+   */
+  public void write(ByteBuffer src) {
+    checkOpen();
+    while (src.hasRemaining()) {
+      if (chunk == null) {
+        chunk = allocator.directBuffer(chunkBytes + 1);
+        chunk.writeByte(FileWire.CHUNK_DATA);
+      }
+      int n = Math.min(src.remaining(), chunk.writableBytes());
+      ByteBuffer part = src.slice(src.position(), n);
+      chunk.writeBytes(part);
+      src.position(src.position() + n);
+      written += n;
+      if (!chunk.isWritable()) {
+        send();
+      }
+    }
+  }
+
+  /**
+   * Appends the readable bytes of {@code src}.
+   *
+   * @param src borrowed: neither its indices nor its reference count change
+   */
+  public void write(ByteBuf src) {
+    for (ByteBuffer b : src.nioBuffers(src.readerIndex(), src.readableBytes())) {
+      write(b);
+    }
+  }
+
+  /** Bytes written so far. */
+  public long written() {
+    return written;
+  }
+
+  /**
+   * Sends what is left and commits: returns once the file is durable and visible.
+   *
+   * @throws FsException the server's failure ({@link Errno#ENOSPC} for a quota, {@link Errno#EIO});
+   *     nothing is stored then
+   */
+  public FileAttr commit() {
+    checkOpen();
+    if (chunk != null && chunk.readableBytes() > 1) {
+      send();
+    }
+    lastWrite.join();
+    ended = true;
+    if (!stream.response().isDone()) {
+      stream.write(allocator.buffer(9).writeByte(FileWire.CHUNK_COMMIT).writeLong(written));
+    }
+    Response r = stream.end().join();
+    try (Message m = FileClient.unwrap(FileWire.WRITE, r)) {
+      return FileWire.readAttr(m.header());
+    }
+  }
+
+  /** Discards what was written (idempotent; nothing after a commit). */
+  public void abort() {
+    if (chunk != null) {
+      chunk.release();
+      chunk = null;
+    }
+    if (ended) {
+      return;
+    }
+    ended = true;
+    stream.write(allocator.buffer(1).writeByte(FileWire.CHUNK_ABORT));
+    stream.end().thenAccept(FileClient::release);
+  }
+
+  @Override
+  public void close() {
+    abort();
+  }
+
+  private void send() {
+    ByteBuf c = chunk;
+    chunk = null;
+    lastWrite.join();
+    checkOpen();
+    lastWrite = stream.write(c);
+  }
+
+  private void checkOpen() {
+    if (ended) {
+      throw new IllegalStateException("the writer was committed or aborted");
+    }
+    if (stream.response().isDone()) {
+      Response r = stream.response().join();
+      abort();
+      FileClient.unwrap(FileWire.WRITE, r).close();
+      throw new FsException(Errno.EIO, "write: the server ended the stream early");
+    }
+  }
+}

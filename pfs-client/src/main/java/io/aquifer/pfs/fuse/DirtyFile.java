@@ -1,0 +1,282 @@
+package io.aquifer.pfs.fuse;
+
+import io.aquifer.pfs.Errno;
+import io.aquifer.pfs.FileAttr;
+import io.aquifer.pfs.FileClient;
+import io.aquifer.pfs.FileWriter;
+import io.aquifer.pfs.FsException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The new content of a file being written through the mount, until it is committed. Every byte is
+ * kept in a local spill file (deleted when the last handle closes), so the content can be read
+ * back, changed anywhere and sent again. While the content is exactly a sequence of appends from
+ * offset 0 it is also streamed to the server as it comes ({@link FileWriter}): the commit then only
+ * sends the tail and commits. Any other change (a write elsewhere, a truncate, a lost stream) drops
+ * the stream, and the commit streams the spill file whole. Nothing reaches the file's object until
+ * a commit. Guarded by its node's lock.
+ */
+final class DirtyFile implements AutoCloseable {
+  private static final int COPY_BYTES = 1 << 20;
+
+  private final Path path;
+  private final FileChannel spill;
+  private long size;
+  private FileWriter stream;
+  private boolean streamable;
+  private boolean clean;
+  private long mtimeNanos;
+
+  private DirtyFile(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      path = Files.createTempFile(dir, ".aquifer-spill-", "");
+      spill =
+          FileChannel.open(
+              path,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.DELETE_ON_CLOSE);
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, "mount: cannot make a spill file in " + dir + ": " + e, e);
+    }
+    mtimeNanos = now();
+  }
+
+  /** Empty new content (a new file, O_TRUNC, truncate to 0): streamable from offset 0. */
+  static DirtyFile empty(Path dir) {
+    DirtyFile d = new DirtyFile(dir);
+    d.streamable = true;
+    return d;
+  }
+
+  /** The file's current {@code size} bytes, fetched from the server, as the starting content. */
+  static DirtyFile copyOf(
+      Path dir, Connector conn, String bucket, String file, long size, ByteBufAllocator alloc) {
+    DirtyFile d = new DirtyFile(dir);
+    try {
+      ByteBuf buf = alloc.directBuffer(COPY_BYTES);
+      try {
+        long at = 0;
+        while (at < size) {
+          long pos = at;
+          int want = (int) Math.min(COPY_BYTES, size - at);
+          long n =
+              conn.read(
+                  c -> {
+                    buf.clear();
+                    return c.read(bucket, file, pos, buf, want);
+                  });
+          if (n <= 0) {
+            break;
+          }
+          d.writeFully(buf.nioBuffer(0, (int) n), at);
+          at += n;
+        }
+        d.size = at;
+      } finally {
+        buf.release();
+      }
+    } catch (RuntimeException e) {
+      d.close();
+      throw e;
+    }
+    d.streamable = false;
+    d.clean = true;
+    return d;
+  }
+
+  long size() {
+    return size;
+  }
+
+  long mtimeNanos() {
+    return mtimeNanos;
+  }
+
+  /** Whether the content equals what was last committed (nothing to send). */
+  boolean clean() {
+    return clean;
+  }
+
+  /**
+   * Writes {@code src} at {@code offset}; streams it when it extends a streamable content.
+   *
+   * @param src borrowed; its position is not changed
+   */
+  void write(Connector conn, String bucket, String file, long offset, ByteBuffer src) {
+    int n = src.remaining();
+    writeFully(src.duplicate(), offset);
+    if (streamable && offset == size) {
+      try {
+        if (stream == null) {
+          stream = conn.client().openWriter(bucket, file, null);
+        }
+        stream.write(src.duplicate());
+      } catch (FsException e) {
+        dropStream();
+        if (e.errno() == Errno.ENOSPC) {
+          size = Math.max(size, offset + n);
+          clean = false;
+          throw e;
+        }
+        // anything else (a lost connection): the commit sends the spill file again
+      }
+    } else {
+      dropStream();
+    }
+    size = Math.max(size, offset + n);
+    clean = false;
+    mtimeNanos = now();
+  }
+
+  /** Reads into {@code dst} from {@code offset}, up to the content's size; returns the bytes. */
+  int read(long offset, ByteBuffer dst) {
+    int total = 0;
+    try {
+      while (dst.hasRemaining() && offset + total < size) {
+        int limit = (int) Math.min(dst.remaining(), size - offset - total);
+        ByteBuffer part = dst.slice(dst.position(), limit);
+        int r = spill.read(part, offset + total);
+        if (r <= 0) {
+          // a hole at the end (sparse extension): zeros
+          int z = limit;
+          for (int i = 0; i < z; i++) {
+            dst.put((byte) 0);
+          }
+          total += z;
+          continue;
+        }
+        dst.position(dst.position() + r);
+        total += r;
+      }
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+    }
+    return total;
+  }
+
+  /** Cuts or extends (with zeros) the content to {@code newSize}. */
+  void truncate(long newSize) {
+    if (newSize == size) {
+      return;
+    }
+    try {
+      if (newSize < size) {
+        spill.truncate(newSize);
+      } else {
+        writeFully(ByteBuffer.allocate(1), newSize - 1);
+      }
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+    }
+    dropStream();
+    if (newSize == 0) {
+      streamable = true;
+    }
+    size = newSize;
+    clean = false;
+    mtimeNanos = now();
+  }
+
+  /**
+   * The stream (if any) was bound to the file's old name: the next commit sends the spill file to
+   * the new one.
+   */
+  void renamed() {
+    dropStream();
+  }
+
+  /**
+   * Makes the content the file's object: finishes the stream, or streams the spill file whole.
+   * Returns once the server committed (durable). On failure nothing changed on the server and the
+   * content stays here, not clean.
+   */
+  FileAttr commit(Connector conn, String bucket, String file, ByteBufAllocator alloc) {
+    FileAttr a = null;
+    if (stream != null && streamable && stream.written() == size) {
+      FileWriter w = stream;
+      stream = null;
+      try {
+        a = w.commit();
+      } catch (FsException e) {
+        w.close();
+        if (e.errno() != Errno.EIO) {
+          streamable = false;
+          throw e;
+        }
+        // EIO (a lost connection, most likely): send it all again below
+      }
+    }
+    dropStream();
+    streamable = false;
+    if (a == null) {
+      a = sendAll(conn.client(), bucket, file, alloc);
+    }
+    clean = true;
+    return a;
+  }
+
+  private FileAttr sendAll(FileClient c, String bucket, String file, ByteBufAllocator alloc) {
+    try (FileWriter w = c.openWriter(bucket, file, null)) {
+      ByteBuf buf = alloc.directBuffer(COPY_BYTES);
+      try {
+        long at = 0;
+        while (at < size) {
+          buf.clear();
+          ByteBuffer view = buf.nioBuffer(0, (int) Math.min(COPY_BYTES, size - at));
+          int n = read(at, view);
+          view.flip();
+          w.write(view);
+          at += n;
+        }
+      } finally {
+        buf.release();
+      }
+      return w.commit();
+    }
+  }
+
+  private void dropStream() {
+    if (stream != null) {
+      stream.close();
+      stream = null;
+    }
+    streamable = false;
+  }
+
+  private void writeFully(ByteBuffer b, long offset) {
+    try {
+      long at = offset;
+      while (b.hasRemaining()) {
+        at += spill.write(b, at);
+      }
+    } catch (IOException e) {
+      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+    }
+  }
+
+  private static long now() {
+    java.time.Instant t = java.time.Instant.now();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  /** Discards the content and deletes the spill file. */
+  @Override
+  public void close() {
+    dropStream();
+    try {
+      spill.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

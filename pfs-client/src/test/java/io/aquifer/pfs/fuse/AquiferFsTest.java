@@ -1,0 +1,588 @@
+package io.aquifer.pfs.fuse;
+
+import static io.aquifer.pfs.fuse.FsFixture.BUCKET;
+import static io.aquifer.pfs.fuse.Vfs.O_RDONLY;
+import static io.aquifer.pfs.fuse.Vfs.O_RDWR;
+import static io.aquifer.pfs.fuse.Vfs.O_WRONLY;
+import static io.aquifer.pfs.fuse.Vfs.errno;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aquifer.pfs.FileServiceConfig;
+import io.aquifer.storage.BucketQuota;
+import io.aquifer.storage.ObjectInfo;
+import io.aquifer.storage.PutOptions;
+import io.aquifer.storage.StatusCode;
+import io.aquifer.storage.StorageException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** AquiferFs called as the kernel would, over a real store and a real TCP file service. */
+@ExtendWith(LeakCheckExtension.class)
+class AquiferFsTest {
+  private FsFixture fx;
+  private AquiferFs fs;
+  private Vfs v;
+
+  @BeforeEach
+  void open() throws Exception {
+    fx = new FsFixture(FileServiceConfig.defaults().withMaxRenameEntries(50));
+    fs = fx.mount();
+    v = new Vfs(fs);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    fx.close();
+  }
+
+  private boolean absent(String key) {
+    try {
+      fx.store.head(BUCKET, key);
+      return false;
+    } catch (StorageException e) {
+      assertEquals(StatusCode.NO_SUCH_KEY, e.status());
+      return true;
+    }
+  }
+
+  @Test
+  void anObjectPutThroughTheStoreIsVisibleAtOnce() throws Exception {
+    v.mkdir("ds");
+    assertEquals(List.of(), v.ls("ds"));
+    byte[] data = FsFixture.random(1, 300_000);
+    ObjectInfo put = fx.store.put(BUCKET, "ds/shard-0.bin", data, PutOptions.DEFAULT);
+    assertEquals(List.of("shard-0.bin"), v.ls("ds"));
+    FuseAttr a = v.stat("ds/shard-0.bin");
+    assertEquals(FuseAttr.S_IFREG | 0644, a.mode());
+    assertEquals(data.length, a.size());
+    assertEquals(put.modified().toEpochMilli(), a.mtimeNanos() / 1_000_000);
+    assertArrayEquals(data, v.readFile("ds/shard-0.bin"));
+    // replaced behind the mount's back: the next open sees the new bytes, without KEEP_CACHE
+    FuseOpen o1 = v.openFull("ds/shard-0.bin", O_RDONLY);
+    v.close(o1.fh());
+    FuseOpen o2 = v.openFull("ds/shard-0.bin", O_RDONLY);
+    assertEquals(FuseOpen.KEEP_CACHE, o2.openFlags() & FuseOpen.KEEP_CACHE, "unchanged: keep");
+    v.close(o2.fh());
+    byte[] next = FsFixture.random(2, 1000);
+    fx.store.put(BUCKET, "ds/shard-0.bin", next, PutOptions.DEFAULT);
+    FuseOpen o3 = v.openFull("ds/shard-0.bin", O_RDONLY);
+    assertEquals(0, o3.openFlags() & FuseOpen.KEEP_CACHE, "changed: the kernel drops its pages");
+    assertEquals(1000, fs.getattr(v.ino(o3.fh()), o3.fh()).attr().size());
+    assertArrayEquals(next, v.read(o3.fh(), 0, 5000));
+    v.close(o3.fh());
+  }
+
+  @Test
+  void aFileClosedInTheMountIsAnObjectWithItsMd5AtOnce() throws Exception {
+    byte[] data = FsFixture.random(3, 5 * (1 << 20) + 777);
+    long fh = v.create("ckpt.pt", 0600);
+    v.write(fh, 0, Arrays.copyOf(data, 4 << 20));
+    // streamed while written: megabytes went to the node, nothing is visible yet
+    assertTrue(
+        fx.made.getLast().connection().flow().maxOutstandingBytes() > 256 << 10,
+        "bytes were sent before the close");
+    assertEquals(0, fx.store.head(BUCKET, "ckpt.pt").size(), "nothing partial is visible");
+    v.write(fh, 4 << 20, Arrays.copyOfRange(data, 4 << 20, data.length));
+    assertEquals(data.length, fs.getattr(v.ino(fh), fh).attr().size());
+    v.close(fh);
+    ObjectInfo info = fx.store.head(BUCKET, "ckpt.pt");
+    assertEquals(data.length, info.size());
+    assertEquals(FsFixture.md5(data), info.etag());
+    assertArrayEquals(data, fx.object("ckpt.pt"));
+    FuseAttr a = v.stat("ckpt.pt");
+    assertEquals(FuseAttr.S_IFREG | 0600, a.mode());
+    assertEquals(1000, a.uid());
+    assertEquals(1001, a.gid());
+    assertArrayEquals(data, v.readFile("ckpt.pt"));
+    // an empty file is an empty object
+    v.writeFile("empty", new byte[0]);
+    assertEquals(FsFixture.md5(new byte[0]), fx.store.head(BUCKET, "empty").etag());
+  }
+
+  @Test
+  void overwriteAppendAndTruncateAreByteExact() throws Exception {
+    byte[] model = FsFixture.random(4, 3 * (1 << 20) + 5);
+    v.writeFile("f", model);
+    // overwrite in the middle
+    long fh = v.open("f", O_RDWR);
+    byte[] patch = FsFixture.random(5, 200_000);
+    v.write(fh, 1_000_000, patch);
+    System.arraycopy(patch, 0, model, 1_000_000, patch.length);
+    assertArrayEquals(model, v.read(fh, 0, model.length), "read back before the close");
+    assertNotEquals(FsFixture.md5(model), fx.store.head(BUCKET, "f").etag(), "not yet");
+    v.close(fh);
+    assertArrayEquals(model, fx.object("f"));
+    // append
+    fh = v.open("f", O_WRONLY);
+    byte[] tail = FsFixture.random(6, 123_456);
+    v.write(fh, model.length, tail);
+    v.close(fh);
+    byte[] appended = Arrays.copyOf(model, model.length + tail.length);
+    System.arraycopy(tail, 0, appended, model.length, tail.length);
+    assertArrayEquals(appended, fx.object("f"));
+    assertEquals(FsFixture.md5(appended), fx.store.head(BUCKET, "f").etag());
+    // truncate grow (zeros) and shrink through an open handle
+    fh = v.open("f", O_WRONLY);
+    long ino = v.ino(fh);
+    fs.setattr(ino, new FuseSetattr(ino, FuseSetattr.SIZE, fh, 0, 0, 0, 5_000_000, 0, 0));
+    assertEquals(5_000_000, fs.getattr(ino, fh).attr().size());
+    v.close(fh);
+    byte[] grown = Arrays.copyOf(appended, 5_000_000);
+    assertArrayEquals(grown, fx.object("f"));
+    // shrink without an open handle: done at once
+    fs.setattr(ino, new FuseSetattr(ino, FuseSetattr.SIZE, -1, 0, 0, 0, 777, 0, 0));
+    assertArrayEquals(Arrays.copyOf(grown, 777), fx.object("f"));
+    assertEquals(777, v.stat("f").size());
+    // O_TRUNC then rewrite
+    fh = v.open("f", O_WRONLY | Vfs.O_TRUNC);
+    assertEquals(0, fs.getattr(ino, fh).attr().size());
+    v.write(fh, 0, new byte[] {1, 2, 3});
+    v.close(fh);
+    assertArrayEquals(new byte[] {1, 2, 3}, fx.object("f"));
+    // a write at a gap: zeros between
+    fh = v.open("f", O_WRONLY);
+    v.write(fh, 10, new byte[] {9});
+    v.close(fh);
+    assertArrayEquals(new byte[] {1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 9}, fx.object("f"));
+  }
+
+  @Test
+  void aWriteBackwardsWhileStreamingIsStillExact() throws Exception {
+    // as zip writers do: stream, then seek back to patch a header
+    byte[] model = FsFixture.random(7, 2 * (1 << 20));
+    long fh = v.create("z.zip", 0644);
+    v.write(fh, 0, model);
+    byte[] header = {42, 42, 42, 42};
+    v.write(fh, 10, header);
+    System.arraycopy(header, 0, model, 10, 4);
+    byte[] more = FsFixture.random(8, 70_000);
+    v.write(fh, model.length, more);
+    v.close(fh);
+    byte[] all = Arrays.copyOf(model, model.length + more.length);
+    System.arraycopy(more, 0, all, model.length, more.length);
+    assertArrayEquals(all, fx.object("z.zip"));
+  }
+
+  @Test
+  void fsyncReturnsOnlyOnceTheObjectIsCommitted() throws Exception {
+    byte[] data = FsFixture.random(9, 1_500_000);
+    long fh = v.create("log", 0644);
+    v.write(fh, 0, data);
+    assertEquals(0, fx.store.head(BUCKET, "log").size());
+    fs.fsync(v.ino(fh), fh, false);
+    assertEquals(FsFixture.md5(data), fx.store.head(BUCKET, "log").etag());
+    // more after the fsync, committed at the close
+    v.write(fh, data.length, new byte[] {7});
+    v.close(fh);
+    assertEquals(data.length + 1, fx.store.head(BUCKET, "log").size());
+  }
+
+  @Test
+  void aQuotaFailsTheCloseWithEnospcAndKeepsTheOldFile() throws Exception {
+    v.writeFile("keep", new byte[100]);
+    fx.store.setQuota(BUCKET, new BucketQuota(1 << 20, 0));
+    long fh = v.create("big", 0644);
+    v.write(fh, 0, new byte[2 << 20]);
+    long ino = v.ino(fh);
+    assertEquals(FuseException.ENOSPC, errno(() -> fs.flush(ino, fh)));
+    fs.release(ino, fh, 0);
+    assertEquals(0, fx.store.head(BUCKET, "big").size(), "nothing partial");
+  }
+
+  @Test
+  void directoriesDeepTreesAndErrnos() {
+    StringBuilder deep = new StringBuilder("d0");
+    for (int i = 1; i < 20; i++) {
+      deep.append("/d").append(i);
+    }
+    v.mkdirs(deep.toString());
+    assertTrue(fx.store.head(BUCKET, deep + "/").key().endsWith("d19/"));
+    assertEquals(FuseAttr.S_IFDIR | 0755, v.stat(deep.toString()).mode());
+    v.writeFile(deep + "/leaf", new byte[] {1});
+    assertEquals(FuseException.ENOTEMPTY, errno(() -> v.rmdir("d0")));
+    assertEquals(FuseException.EEXIST, errno(() -> v.mkdir("d0")));
+    assertEquals(FuseException.ENOENT, errno(() -> v.stat("nope")));
+    assertEquals(FuseException.ENOTDIR, errno(() -> v.stat(deep + "/leaf/x")));
+    assertEquals(FuseException.EISDIR, errno(() -> v.open("d0", O_RDONLY)));
+    assertEquals(FuseException.EISDIR, errno(() -> v.unlink("d0")));
+    assertEquals(
+        FuseException.EEXIST,
+        errno(
+            () ->
+                fs.create(
+                    v.parent(deep + "/leaf"),
+                    "leaf",
+                    0644,
+                    Vfs.O_CREAT | Vfs.O_EXCL | 1,
+                    Vfs.CTX)));
+    v.unlink(deep + "/leaf");
+    assertTrue(absent(deep + "/leaf"));
+    assertEquals(FuseException.ENOENT, errno(() -> v.stat(deep + "/leaf")));
+    v.rmdir(deep.toString());
+    assertEquals(FuseException.ENOENT, errno(() -> v.stat(deep.toString())));
+    assertEquals(List.of(), v.ls(deep.substring(0, deep.lastIndexOf("/"))));
+    assertEquals(FuseException.ENAMETOOLONG, errno(() -> v.stat("x".repeat(256))));
+  }
+
+  @Test
+  void tenThousandEntriesListOnceEachFromOneSnapshot() throws Exception {
+    int files = 10_050;
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int first = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = first; i < files; i += 4) {
+                    fx.store.put(
+                        BUCKET, String.format("big/f-%05d", i), new byte[1], PutOptions.DEFAULT);
+                  }
+                }));
+      }
+      for (var f : done) {
+        f.get();
+      }
+    }
+    long ino = v.resolve("big");
+    long dh = fs.opendir(ino, 0);
+    // a change after opendir does not shift the snapshot's offsets
+    fx.store.put(BUCKET, "big/a-late", new byte[1], PutOptions.DEFAULT);
+    List<String> names = new ArrayList<>();
+    long[] off = {0};
+    while (true) {
+      int before = names.size();
+      fs.readdir(
+          ino,
+          dh,
+          off[0],
+          (n, i, t, next) -> {
+            if (names.size() - before == 333) {
+              return false;
+            }
+            names.add(n);
+            off[0] = next;
+            return true;
+          });
+      if (names.size() == before) {
+        break;
+      }
+    }
+    fs.releasedir(ino, dh);
+    assertEquals(files + 2, names.size());
+    assertEquals(files + 2, new java.util.HashSet<>(names).size());
+    assertFalse(names.contains("a-late"));
+    assertEquals(files + 1, v.ls("big").size());
+  }
+
+  @Test
+  void chmodChownAndMtimePersistAcrossAFreshMount() {
+    v.writeFile("p", new byte[10]);
+    long ino = v.resolve("p");
+    int valid = FuseSetattr.MODE | FuseSetattr.UID | FuseSetattr.GID | FuseSetattr.MTIME;
+    long mtime = 1_600_000_000_123_456_789L;
+    FuseAttr a =
+        fs.setattr(ino, new FuseSetattr(ino, valid, -1, 0100600, 4242, 4343, 0, 0, mtime)).attr();
+    assertEquals(FuseAttr.S_IFREG | 0600, a.mode());
+    v.mkdir("dd");
+    long dino = v.resolve("dd");
+    fs.setattr(dino, new FuseSetattr(dino, FuseSetattr.MODE, -1, 0700, 0, 0, 0, 0, 0));
+    Vfs fresh = new Vfs(fx.mount());
+    FuseAttr b = fresh.stat("p");
+    assertEquals(FuseAttr.S_IFREG | 0600, b.mode());
+    assertEquals(4242, b.uid());
+    assertEquals(4343, b.gid());
+    assertEquals(mtime, b.mtimeNanos());
+    assertEquals(FuseAttr.S_IFDIR | 0700, fresh.stat("dd").mode());
+    // a chmod while the file is being written is kept by the commit
+    long fh = v.open("p", O_WRONLY);
+    v.write(fh, 0, new byte[] {5});
+    fs.setattr(ino, new FuseSetattr(ino, FuseSetattr.MODE, fh, 0640, 0, 0, 0, 0, 0));
+    v.close(fh);
+    assertEquals(FuseAttr.S_IFREG | 0640, new Vfs(fx.mount()).stat("p").mode());
+  }
+
+  @Test
+  void symlinksAreObjectsThatSurviveRebuildIndex() throws Exception {
+    v.mkdir("models");
+    FuseEntry e = fs.symlink("../weights/v3.bin", v.resolve("models"), "latest", Vfs.CTX);
+    assertEquals(FuseAttr.S_IFLNK | 0777, e.attr().mode());
+    assertEquals("../weights/v3.bin", fs.readlink(e.ino()));
+    assertEquals("../weights/v3.bin", new String(fx.object("models/latest")));
+    assertEquals(List.of("latest"), v.ls("models"));
+    Vfs fresh = new Vfs(fx.mount());
+    assertEquals(FuseAttr.S_IFLNK, fresh.stat("models/latest").mode() & FuseAttr.S_IFMT);
+    assertEquals("../weights/v3.bin", fresh.fs.readlink(fresh.resolve("models/latest")));
+    assertEquals(
+        FuseException.EEXIST, errno(() -> fs.symlink("x", v.resolve("models"), "latest", Vfs.CTX)));
+    assertEquals(FuseException.EINVAL, errno(() -> fs.readlink(v.resolve("models"))));
+    fx.stop();
+    FsFixture.deleteTree(fx.root.resolve("index"));
+    io.aquifer.storage.ObjectStores.rebuildIndex(fx.storageConfig);
+    fx.start();
+    Vfs rebuilt = new Vfs(fx.mount());
+    assertEquals(FuseAttr.S_IFLNK, rebuilt.stat("models/latest").mode() & FuseAttr.S_IFMT);
+    assertEquals("../weights/v3.bin", rebuilt.fs.readlink(rebuilt.resolve("models/latest")));
+  }
+
+  @Test
+  void renamesOfFilesAndDirectories() throws Exception {
+    v.writeFile("a", new byte[] {1});
+    v.writeFile("b", new byte[] {2});
+    long a = v.resolve("a");
+    assertEquals(FuseException.EEXIST, errno(() -> v.rename("a", "b", FuseOps.RENAME_NOREPLACE)));
+    v.rename("a", "b", 0);
+    assertTrue(absent("a"));
+    assertArrayEquals(new byte[] {1}, fx.object("b"));
+    assertEquals(a, v.resolve("b"), "the node moved with its name");
+    // a directory with a subtree; a known child moves with it
+    v.mkdirs("run/ckpt/step-1");
+    v.writeFile("run/ckpt/step-1/w.bin", new byte[] {3});
+    long child = v.resolve("run/ckpt/step-1/w.bin");
+    v.mkdir("done");
+    v.rename("run", "done/run-1", 0);
+    assertArrayEquals(new byte[] {3}, fx.object("done/run-1/ckpt/step-1/w.bin"));
+    assertTrue(absent("run/ckpt/step-1/w.bin"));
+    assertEquals(child, v.resolve("done/run-1/ckpt/step-1/w.bin"));
+    long fh = v.open("done/run-1/ckpt/step-1/w.bin", O_RDONLY);
+    assertArrayEquals(new byte[] {3}, v.read(fh, 0, 10));
+    v.close(fh);
+    // onto an empty directory: replaced; onto a non-empty one: ENOTEMPTY
+    v.mkdir("empty");
+    v.rename("done/run-1", "empty", 0);
+    assertArrayEquals(new byte[] {3}, fx.object("empty/ckpt/step-1/w.bin"));
+    v.mkdir("other");
+    v.writeFile("other/x", new byte[1]);
+    assertEquals(FuseException.ENOTEMPTY, errno(() -> v.rename("empty", "other", 0)));
+    assertEquals(FuseException.EINVAL, errno(() -> v.rename("empty", "empty/ckpt/in", 0)));
+    assertEquals(FuseException.EINVAL, errno(() -> v.rename("b", "c", FuseOps.RENAME_EXCHANGE)));
+  }
+
+  @Test
+  void aDirectoryRenameOverTheLimitIsExdevAndChangesNothing() throws Exception {
+    v.mkdir("many");
+    for (int i = 0; i < 60; i++) {
+      fx.store.put(BUCKET, "many/f" + i, new byte[1], PutOptions.DEFAULT);
+    }
+    assertEquals(18, errno(() -> v.rename("many", "moved", 0)));
+    assertEquals(60, v.ls("many").size());
+    assertEquals(FuseException.ENOENT, errno(() -> v.stat("moved")));
+    assertFalse(absent("many/f59"));
+    assertTrue(absent("moved/f0"));
+  }
+
+  @Test
+  void aFileUnlinkedWhileOpenStaysReadableUntilItsLastClose() throws Exception {
+    byte[] data = FsFixture.random(10, 3_000_000);
+    v.writeFile("tmp.bin", data);
+    long fh = v.open("tmp.bin", O_RDONLY);
+    long ino = v.ino(fh);
+    v.unlink("tmp.bin");
+    assertEquals(List.of(), v.ls(""));
+    assertEquals(FuseException.ENOENT, errno(() -> v.stat("tmp.bin")));
+    assertTrue(absent("tmp.bin"));
+    assertEquals(0, fs.getattr(ino, fh).attr().nlink());
+    assertArrayEquals(data, v.read(fh, 0, data.length));
+    // a new file of the same name is another file
+    v.writeFile("tmp.bin", new byte[] {1});
+    assertArrayEquals(data, v.read(fh, 0, data.length));
+    v.close(fh);
+    List<String> keys = new ArrayList<>();
+    for (ObjectInfo o :
+        fx.store
+            .list(BUCKET, new io.aquifer.storage.ListQuery("", null, null, null, 100))
+            .objects()) {
+      keys.add(o.key());
+    }
+    assertEquals(List.of("tmp.bin"), keys, "the hidden name went at the last close");
+    // the same for a file being written, and for one replaced by a rename
+    long w = v.create("w", 0644);
+    v.write(w, 0, new byte[] {1, 2});
+    v.unlink("w");
+    v.write(w, 2, new byte[] {3});
+    assertArrayEquals(new byte[] {1, 2, 3}, v.read(w, 0, 10));
+    v.close(w);
+    assertTrue(absent("w"));
+    long r = v.open("tmp.bin", O_RDONLY);
+    v.writeFile("new", new byte[] {8, 8});
+    v.rename("new", "tmp.bin", 0);
+    assertArrayEquals(new byte[] {1}, v.read(r, 0, 10), "the open handle keeps the old file");
+    v.close(r);
+    assertArrayEquals(new byte[] {8, 8}, v.readFile("tmp.bin"));
+  }
+
+  @Test
+  void closeToOpenBetweenTwoMounts() {
+    Vfs other =
+        new Vfs(fx.mount(AquiferFsOptions.defaults(BUCKET).withAttrTtl(Duration.ofHours(1))));
+    v.writeFile("shared", new byte[] {1, 1});
+    assertArrayEquals(new byte[] {1, 1}, other.readFile("shared"));
+    v.writeFile("shared", new byte[] {2, 2, 2});
+    // the other mount's attributes are cached for an hour, but open revalidates
+    FuseOpen o = other.openFull("shared", O_RDONLY);
+    assertEquals(0, o.openFlags() & FuseOpen.KEEP_CACHE);
+    assertArrayEquals(new byte[] {2, 2, 2}, other.read(o.fh(), 0, 10));
+    other.close(o.fh());
+    FuseOpen again = other.openFull("shared", O_RDONLY);
+    assertEquals(FuseOpen.KEEP_CACHE, again.openFlags() & FuseOpen.KEEP_CACHE);
+    other.close(again.fh());
+  }
+
+  @Test
+  void concurrentReadersOfOne64MibFileReadAhead() throws Exception {
+    byte[] data = FsFixture.random(11, 64 << 20);
+    fx.store.put(BUCKET, "big.bin", data, PutOptions.DEFAULT);
+    int readers = 4;
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long[] windows = new long[readers];
+    for (int t = 0; t < readers; t++) {
+      int id = t;
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      long fh = v.open("big.bin", O_RDONLY);
+                      java.security.MessageDigest md =
+                          java.security.MessageDigest.getInstance("MD5");
+                      ByteBufferReader r = new ByteBufferReader(v, fh);
+                      r.readAll(md);
+                      windows[id] = fs.readaheadWindow(fh);
+                      assertEquals(
+                          FsFixture.md5(data), java.util.HexFormat.of().formatHex(md.digest()));
+                      v.close(fh);
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(List.of(), failures);
+    for (long w : windows) {
+      assertEquals(64 << 20, w, "the window grew to its largest");
+    }
+    // random reads shrink it
+    long fh = v.open("big.bin", O_RDONLY);
+    v.read(fh, 0, 1 << 20);
+    v.read(fh, 1 << 20, 1 << 20);
+    assertTrue(fs.readaheadWindow(fh) > 1 << 20);
+    assertArrayEquals(
+        Arrays.copyOfRange(data, 50_000_000, 50_004_096), v.read(fh, 50_000_000, 4096));
+    assertEquals(1 << 20, fs.readaheadWindow(fh));
+    v.close(fh);
+  }
+
+  /** Reads a handle to its end in 128 KiB requests. */
+  private record ByteBufferReader(Vfs v, long fh) {
+    void readAll(java.security.MessageDigest md) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(Vfs.IO);
+      long at = 0;
+      while (true) {
+        b.clear();
+        int n = v.fs.read(v.ino(fh), fh, at, b);
+        if (n == 0) {
+          return;
+        }
+        b.flip();
+        md.update(b);
+        at += n;
+      }
+    }
+  }
+
+  @Test
+  void namesThatCannotBeFileNamesAreHiddenAndStayInTheStore() throws Exception {
+    v.mkdir("odd");
+    fx.store.put(BUCKET, "odd//double", new byte[] {1}, PutOptions.DEFAULT);
+    fx.store.put(BUCKET, "odd/./dot", new byte[] {2}, PutOptions.DEFAULT);
+    fx.store.put(BUCKET, "odd/" + "n".repeat(300), new byte[] {3}, PutOptions.DEFAULT);
+    fx.store.put(BUCKET, "odd/ok", new byte[] {4}, PutOptions.DEFAULT);
+    assertEquals(List.of("ok"), v.ls("odd"));
+    assertArrayEquals(new byte[] {1}, fx.object("odd//double"));
+    assertArrayEquals(new byte[] {2}, fx.object("odd/./dot"));
+  }
+
+  @Test
+  void aNodeRestartFailsCallsWithEioAndTheMountRecovers() throws Exception {
+    v.writeFile("before", new byte[] {1});
+    long fh = v.open("before", O_RDONLY);
+    fx.stop();
+    assertEquals(FuseException.EIO, errno(() -> v.read(fh, 0, 10)));
+    assertEquals(FuseException.EIO, errno(() -> v.stat("missing")));
+    fx.start();
+    assertArrayEquals(new byte[] {1}, v.read(fh, 0, 10), "the open handle reads again");
+    v.close(fh);
+    v.writeFile("after", new byte[] {2});
+    assertArrayEquals(new byte[] {2}, fx.object("after"));
+    assertTrue(fx.made.size() >= 2, "reconnected");
+  }
+
+  @Test
+  void aWriteInterruptedByARestartIsSentAgainAtTheClose() throws Exception {
+    byte[] data = FsFixture.random(12, 2 << 20);
+    long fh = v.create("resent", 0644);
+    v.write(fh, 0, Arrays.copyOf(data, 1 << 20));
+    fx.restart();
+    v.write(fh, 1 << 20, Arrays.copyOfRange(data, 1 << 20, data.length));
+    v.close(fh);
+    assertArrayEquals(data, fx.object("resent"));
+  }
+
+  @Test
+  void allBucketsAreTopLevelDirectories() throws Exception {
+    fx.store.createBucket("second");
+    Vfs all = new Vfs(fx.mount(AquiferFsOptions.defaults(null)));
+    assertEquals(List.of("data", "second"), all.ls(""));
+    all.writeFile("second/x", new byte[] {5});
+    assertArrayEquals(new byte[] {5}, fx.store.get("second", "x").asInputStream().readAllBytes());
+    assertEquals(FuseException.EPERM, errno(() -> all.mkdir("third")));
+    assertEquals(FuseException.EPERM, errno(() -> all.rmdir("second")));
+    assertEquals(FuseException.EPERM, errno(() -> all.writeFile("top", new byte[1])));
+    assertEquals(18, errno(() -> all.rename("second/x", "data/x", 0)));
+    assertEquals(FuseException.ENOENT, errno(() -> all.stat("nobucket")));
+    assertEquals(FuseAttr.S_IFDIR, all.stat("data").mode() & FuseAttr.S_IFMT);
+    FuseStatfs st = all.fs.statfs(FuseOps.ROOT);
+    assertTrue(st.blocks() > 0 && st.blocksFree() <= st.blocks());
+  }
+
+  @Test
+  void statfsReportsTheQuotaWhenTheBucketHasOne() {
+    FuseStatfs st = fs.statfs(FuseOps.ROOT);
+    assertTrue(st.blocks() > 0);
+    fx.store.setQuota(BUCKET, new BucketQuota(40L << 20, 0));
+    v.writeFile("q", new byte[4 << 20]);
+    st = fs.statfs(FuseOps.ROOT);
+    assertEquals((40L << 20) / 4096, st.blocks());
+    assertEquals((36L << 20) / 4096, st.blocksFree());
+    assertEquals(1, st.files() - st.filesFree(), "one object");
+  }
+
+  @Test
+  void forgottenNodesLeaveTheTableAndNumbersAreNotReused() {
+    v.writeFile("n1", new byte[1]);
+    FuseEntry e = fs.lookup(FuseOps.ROOT, "n1");
+    long first = e.ino();
+    int before = fs.inodeCount();
+    // the Vfs looked it up twice (create, lookup): forget both
+    fs.forget(first, 2);
+    assertEquals(before - 1, fs.inodeCount());
+    FuseEntry again = fs.lookup(FuseOps.ROOT, "n1");
+    assertNotEquals(first, again.ino());
+    assertTrue(again.ino() > first);
+    assertThrows(FuseException.class, () -> fs.getattr(first, -1));
+  }
+}
