@@ -8,10 +8,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code aquifer} command: {@code server} runs a node, {@code admin} talks to a running one,
- * {@code bench} measures any S3 endpoint, directory or the erasure codec as a client, {@code demo}
- * tours the erasure-coded core, {@code version} prints the version. Exit codes: 0 success, 2 usage
- * error, 1 anything else, with a one-line cause on standard error.
+ * The {@code aquifer} command: {@code server} runs a node, {@code mount} mounts its buckets with
+ * FUSE, {@code admin} talks to a running one, {@code bench} measures any S3 endpoint, directory or
+ * the erasure codec as a client, {@code demo} tours the erasure-coded core, {@code version} prints
+ * the version. Exit codes: 0 success, 2 usage error, 1 anything else, with a one-line cause on
+ * standard error.
  */
 @Command(
     name = "aquifer",
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
     description = "Aquifer: a tiered storage daemon for AI clusters.",
     subcommands = {
       ServerCommand.class,
+      MountCommand.class,
       AdminCommand.class,
       BenchCommand.class,
       DemoCommand.class,
@@ -60,6 +62,9 @@ public final class Main extends GroupCommand {
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == ServerCommand.class) {
         return cls.cast(new ServerCommand(out, env));
+      }
+      if (cls == MountCommand.class) {
+        return cls.cast(new MountCommand(out, env));
       }
       if (cls == AdminCommand.class) {
         return cls.cast(new AdminCommand(out, env));

@@ -142,7 +142,7 @@ final class ServerCommand implements Callable<Integer> {
    * process exits 0 rather than 143. A second signal while stopping ends the process at once. Uses
    * {@code sun.misc.Signal} reflectively (it is in {@code jdk.unsupported}).
    */
-  private static void onSignals(CountDownLatch stop) {
+  static void onSignals(CountDownLatch stop) {
     try {
       Class<?> signal = Class.forName("sun.misc.Signal");
       Class<?> handlerType = Class.forName("sun.misc.SignalHandler");

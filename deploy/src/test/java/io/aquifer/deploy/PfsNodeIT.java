@@ -92,6 +92,14 @@ class PfsNodeIT {
     }
   }
 
+  /** Whether {@code dir} is a mount point now (field 5 of /proc/self/mountinfo). */
+  private static boolean mounted(Path dir) throws Exception {
+    String real = dir.toRealPath().toString();
+    return java.nio.file.Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .map(l -> l.split(" "))
+        .anyMatch(f -> f.length > 4 && f[4].equals(real));
+  }
+
   private static String unquote(String etag) {
     return etag.replace("\"", "");
   }
@@ -201,6 +209,130 @@ class PfsNodeIT {
                           && l.contains("status=\"ok\"")),
           metrics);
       assertEquals(0, node.stop());
+    }
+  }
+
+  @Test
+  void aquiferMountServesABucketAndUnmountsOnSigterm() throws Exception {
+    Path data = tmp.resolve("data");
+    Path mnt = java.nio.file.Files.createDirectories(tmp.resolve("mnt"));
+    Path home = java.nio.file.Files.createDirectories(tmp.resolve("home/.aws")).getParent();
+    java.nio.file.Files.writeString(
+        home.resolve(".aws/credentials"),
+        "[alice]\naws_access_key_id = ALICEKEY01\naws_secret_access_key = alicesecret-01\n");
+    Map<String, String> noKeys =
+        Map.of(
+            "HOME",
+            home.toString(),
+            "AWS_ACCESS_KEY_ID",
+            "",
+            "AWS_SECRET_ACCESS_KEY",
+            "",
+            "AWS_PROFILE",
+            "");
+    try (NodeProcess node = NodeProcess.start(data, ROOT)) {
+      addUser(tmp, node, "alice", "ALICEKEY01", "alicesecret-01");
+      addUser(tmp, node, "bob", "BOBKEY01", "bobsecret-01");
+      try (S3Client a = node.client("ALICEKEY01", "alicesecret-01")) {
+        a.createBucket(r -> r.bucket("alice-bucket"));
+        a.putObject(
+            r -> r.bucket("alice-bucket").key("from-s3.txt"), RequestBody.fromString("over S3"));
+
+        // refusals: one line on stderr, exit 1 (failure) or 2 (usage)
+        NodeProcess.Run none =
+            NodeProcess.cli(tmp, noKeys, "mount", "--endpoint", node.pfs, mnt.toString());
+        assertEquals(2, none.exitCode(), none.toString());
+        assertTrue(none.stderr().contains("no credentials"), none.stderr());
+        NodeProcess.Run wrong =
+            NodeProcess.cli(
+                tmp,
+                noKeys,
+                "mount",
+                "--endpoint",
+                node.pfs,
+                "--access-key",
+                "ALICEKEY01",
+                "--secret-key",
+                "wrong",
+                mnt.toString());
+        assertEquals(1, wrong.exitCode(), wrong.toString());
+        assertTrue(wrong.stderr().contains("refused access key ALICEKEY01"), wrong.stderr());
+        NodeProcess.Run bob =
+            NodeProcess.cli(
+                tmp,
+                noKeys,
+                "mount",
+                "--endpoint",
+                node.pfs,
+                "--bucket",
+                "alice-bucket",
+                "--access-key",
+                "BOBKEY01",
+                "--secret-key",
+                "bobsecret-01",
+                mnt.toString());
+        assertEquals(1, bob.exitCode(), bob.toString());
+        assertTrue(bob.stderr().contains("access denied to bucket alice-bucket"), bob.stderr());
+        assertTrue(!mounted(mnt));
+
+        // alice's keys from her profile in ~/.aws/credentials
+        Path mountOut = tmp.resolve("mount.out");
+        Path mountErr = tmp.resolve("mount.err");
+        ProcessBuilder pb =
+            new ProcessBuilder(
+                    NodeProcess.DIST.resolve("bin/aquifer").toString(),
+                    "mount",
+                    "--endpoint",
+                    node.pfs,
+                    "--bucket",
+                    "alice-bucket",
+                    "--profile",
+                    "alice",
+                    mnt.toString())
+                .redirectOutput(mountOut.toFile())
+                .redirectError(mountErr.toFile());
+        NodeProcess.env(pb, noKeys);
+        Process mount = pb.start();
+        try {
+          long deadline = System.nanoTime() + 60_000_000_000L;
+          while (!java.nio.file.Files.readString(mountOut).contains("Mounted ")) {
+            assertTrue(
+                mount.isAlive(),
+                () -> "aquifer mount ended: " + read(mountOut) + " " + read(mountErr));
+            assertTrue(System.nanoTime() < deadline, "aquifer mount did not mount in 60 s");
+            Thread.sleep(50);
+          }
+          assertTrue(mounted(mnt));
+          assertEquals("over S3", java.nio.file.Files.readString(mnt.resolve("from-s3.txt")));
+          byte[] big = new byte[(2 << 20) + 12345];
+          new Random(11).nextBytes(big);
+          java.nio.file.Files.createDirectories(mnt.resolve("ckpt"));
+          java.nio.file.Files.write(mnt.resolve("ckpt/step-1.bin"), big);
+          assertArrayEquals(
+              big,
+              a.getObjectAsBytes(r -> r.bucket("alice-bucket").key("ckpt/step-1.bin"))
+                  .asByteArray());
+          assertArrayEquals(big, java.nio.file.Files.readAllBytes(mnt.resolve("ckpt/step-1.bin")));
+        } finally {
+          mount.destroy(); // SIGTERM
+        }
+        assertTrue(
+            mount.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "no exit after SIGTERM");
+        assertEquals(0, mount.exitValue(), read(mountErr));
+        assertTrue(!mounted(mnt), "still mounted after SIGTERM");
+        try (var left = java.nio.file.Files.list(mnt)) {
+          assertEquals(0, left.count()); // the files were in the bucket, not the directory
+        }
+      }
+      assertEquals(0, node.stop());
+    }
+  }
+
+  private static String read(Path p) {
+    try {
+      return java.nio.file.Files.readString(p);
+    } catch (java.io.IOException e) {
+      return e.toString();
     }
   }
 }

@@ -197,7 +197,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
           FileWire.writeString(b, target);
           yield Reply.ok(b, null);
         }
-        case FileWire.BUCKETS -> buckets();
+        case FileWire.BUCKETS -> buckets(session);
         case FileWire.STATFS -> {
           FsStats st = service.statfs(bucket);
           ByteBuf b = allocator.buffer(24);
@@ -239,8 +239,8 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     return Reply.ok(header, body);
   }
 
-  private Reply buckets() {
-    java.util.List<String> names = service.listBuckets();
+  private Reply buckets(PfsSession session) {
+    java.util.List<String> names = session.visibleBuckets(service.listBuckets());
     ByteBuf header = allocator.buffer(8);
     ByteBuf body = allocator.buffer(names.size() * 16 + 16);
     try {

@@ -85,7 +85,7 @@ final class PfsAuth {
   /** A failure reply with code {@code 100 + errno}. */
   static Reply error(Errno errno, String message) {
     String m = message.length() > 900 ? message.substring(0, 900) : message;
-    return Reply.error(FileWire.ERRNO_BASE + errno.number(), errno + ": " + m);
+    return Reply.error(FileWire.ERRNO_BASE + errno.number(), m);
   }
 
   /** The reply of a successful handshake call, or the failure as an {@link FsException}. */

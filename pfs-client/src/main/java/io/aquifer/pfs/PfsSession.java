@@ -9,7 +9,10 @@ import io.aquifer.transport.Reply;
 import io.aquifer.transport.RequestHandler;
 import io.netty.buffer.ByteBuf;
 import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -122,8 +125,8 @@ final class PfsSession implements RequestHandler {
               + key
               + " was rotated or its user removed; authenticate again on a new connection");
     }
-    if (id.root()) {
-      return null;
+    if (id.root() || bucket.isEmpty()) {
+      return null; // "": the store-wide ops (BUCKETS, filtered by visibleBuckets; STATFS)
     }
     Optional<BucketInfo> b;
     try {
@@ -146,6 +149,24 @@ final class PfsSession implements RequestHandler {
             + ": access denied: user "
             + id.user()
             + " does not own this bucket");
+  }
+
+  /** Of {@code names}, the buckets this connection may use: all for root, else its own. */
+  List<String> visibleBuckets(List<String> names) {
+    PfsIdentity id = identity;
+    if (id == null) {
+      return List.of();
+    }
+    if (id.root()) {
+      return names;
+    }
+    Set<String> mine = new HashSet<>();
+    for (BucketInfo b : handler.store().listBuckets()) {
+      if (!b.owner().isEmpty() && b.owner().equals(id.user())) {
+        mine.add(b.name());
+      }
+    }
+    return names.stream().filter(mine::contains).toList();
   }
 
   /** Answers CHALLENGE or AUTH; {@code h} is after the bucket. */

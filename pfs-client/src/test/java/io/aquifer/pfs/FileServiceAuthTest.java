@@ -222,6 +222,17 @@ class FileServiceAuthTest {
   }
 
   @Test
+  void aUserListsOnlyItsOwnBuckets() {
+    assertEquals(List.of("alice-data"), as(ALICE_KEY, ALICE_SECRET).listBuckets());
+    assertEquals(List.of("bob-data"), as(BOB_KEY, BOB_SECRET).listBuckets());
+    assertEquals(
+        List.of("alice-data", "bob-data", PfsFixture.BUCKET),
+        as(ROOT_KEY, ROOT_SECRET).listBuckets());
+    assertErrno(Errno.EACCES, () -> client(connection()).listBuckets());
+    assertErrno(Errno.EACCES, () -> as(ALICE_KEY, ALICE_SECRET).statfs("bob-data"));
+  }
+
+  @Test
   void rootUsesEveryBucket() throws Exception {
     FileClient root = as(ROOT_KEY, ROOT_SECRET);
     assertArrayEquals(bytes("bob's"), read(root, "bob-data", "secret.txt"));
