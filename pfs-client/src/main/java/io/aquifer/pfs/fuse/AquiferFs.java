@@ -117,7 +117,14 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     FileAttr a = known == null ? listedAttr(dir, name) : null;
     if (a == null) {
       Loc l = childLoc(dir, name);
-      a = conn.read(c -> c.getattr(l.bucket(), l.path()));
+      try {
+        a = conn.read(c -> c.getattr(l.bucket(), l.path()));
+      } catch (FsException e) {
+        if (e.errno() == Errno.EINVAL && l.path().isEmpty()) {
+          throw new FuseException(FuseException.ENOENT, "lookup " + name + ": not a bucket name");
+        }
+        throw e;
+      }
     }
     Node n = inodes.attach(dir, name, a, true);
     refreshed(n, a);
@@ -342,6 +349,9 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     if (dst == src) {
       dst = null;
     }
+    if (src != null && src.isDir()) {
+      renamedUnder(src);
+    }
     List<Node> locked = new ArrayList<>(2);
     for (Node x : ordered(src, dst)) {
       x.lock.lock();
@@ -367,6 +377,26 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     } finally {
       for (Node x : locked.reversed()) {
         x.lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Files open for writing under a directory being renamed: their streams were bound to the old
+   * names, so their commits send their spill files to the new ones.
+   */
+  private void renamedUnder(Node dir) {
+    for (Handle h : handles.values()) {
+      Node n = h.node;
+      if (h.writable && inodes.isUnder(n, dir)) {
+        n.lock.lock();
+        try {
+          if (n.dirty != null) {
+            n.dirty.renamed();
+          }
+        } finally {
+          n.lock.unlock();
+        }
       }
     }
   }
@@ -636,7 +666,9 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       if (h.writable) {
         n.writers--;
         try {
-          commitLocked(n);
+          if (n.dirty != null && !n.dirty.failed()) {
+            commitLocked(n);
+          }
         } catch (RuntimeException e) {
           LOG.log(
               System.Logger.Level.WARNING,

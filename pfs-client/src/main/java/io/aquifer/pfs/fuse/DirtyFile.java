@@ -33,6 +33,7 @@ final class DirtyFile implements AutoCloseable {
   private FileWriter stream;
   private boolean streamable;
   private boolean clean;
+  private boolean failed;
   private long mtimeNanos;
 
   private DirtyFile(Path dir) {
@@ -102,6 +103,11 @@ final class DirtyFile implements AutoCloseable {
     return mtimeNanos;
   }
 
+  /** Whether the last commit failed and nothing changed since (a retry would fail alike). */
+  boolean failed() {
+    return failed;
+  }
+
   /** Whether the content equals what was last committed (nothing to send). */
   boolean clean() {
     return clean;
@@ -135,6 +141,7 @@ final class DirtyFile implements AutoCloseable {
     }
     size = Math.max(size, offset + n);
     clean = false;
+    failed = false;
     mtimeNanos = now();
   }
 
@@ -184,6 +191,7 @@ final class DirtyFile implements AutoCloseable {
     }
     size = newSize;
     clean = false;
+    failed = false;
     mtimeNanos = now();
   }
 
@@ -201,6 +209,7 @@ final class DirtyFile implements AutoCloseable {
    * content stays here, not clean.
    */
   FileAttr commit(Connector conn, String bucket, String file, ByteBufAllocator alloc) {
+    failed = true;
     FileAttr a = null;
     if (stream != null && streamable && stream.written() == size) {
       FileWriter w = stream;
@@ -222,6 +231,7 @@ final class DirtyFile implements AutoCloseable {
       a = sendAll(conn.client(), bucket, file, alloc);
     }
     clean = true;
+    failed = false;
     return a;
   }
 
