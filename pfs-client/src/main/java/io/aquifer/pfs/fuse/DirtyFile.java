@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
  * a commit. Guarded by its node's lock.
  */
 final class DirtyFile implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(DirtyFile.class.getName());
   private static final int COPY_BYTES = 1 << 20;
 
   private final Path path;
@@ -40,14 +41,11 @@ final class DirtyFile implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       path = Files.createTempFile(dir, ".aquifer-spill-", "");
-      spill =
-          FileChannel.open(
-              path,
-              StandardOpenOption.READ,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.DELETE_ON_CLOSE);
+      spill = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      // unlinked at once: the descriptor keeps it, and a crash leaves nothing behind
+      Files.delete(path);
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: cannot make a spill file in " + dir + ": " + e, e);
+      throw spillFailure(e);
     }
     mtimeNanos = now();
   }
@@ -166,7 +164,7 @@ final class DirtyFile implements AutoCloseable {
         total += r;
       }
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+      throw spillFailure(e);
     }
     return total;
   }
@@ -183,7 +181,7 @@ final class DirtyFile implements AutoCloseable {
         writeFully(ByteBuffer.allocate(1), newSize - 1);
       }
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+      throw spillFailure(e);
     }
     dropStream();
     if (newSize == 0) {
@@ -270,8 +268,15 @@ final class DirtyFile implements AutoCloseable {
         at += spill.write(b, at);
       }
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+      throw spillFailure(e);
     }
+  }
+
+  /** A local disk failure: EIO, logged here (once per failure). */
+  private FsException spillFailure(IOException e) {
+    String m = "mount: spill file in " + (path == null ? "?" : path.getParent()) + ": " + e;
+    LOG.log(System.Logger.Level.WARNING, m);
+    return new FsException(Errno.EIO, m, e);
   }
 
   private static long now() {

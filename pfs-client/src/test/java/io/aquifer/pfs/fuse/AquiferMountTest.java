@@ -391,6 +391,30 @@ class AquiferMountTest {
   }
 
   @Test
+  void aQuotaFailsTheCloseWithEnospc() throws Exception {
+    fx.store.setQuota(BUCKET, new io.aquifer.storage.BucketQuota(1 << 20, 0));
+    TestMount.Result dd =
+        TestMount.run(
+            "dd", "if=/dev/zero", "of=" + mnt.resolve("big"), "bs=1M", "count=3", "status=none");
+    assertTrue(dd.status() != 0 && dd.err().contains("No space left"), dd.toString());
+    assertEquals(0, fx.store.head(BUCKET, "big").size(), "nothing partial is visible");
+    TestMount.Result chmod = TestMount.run("chmod", "700", mnt.toString());
+    assertTrue(chmod.status() != 0 && chmod.err().contains("Permission denied"), chmod.toString());
+  }
+
+  @Test
+  void aNodeRestartFailsWithEioAndTheMountRecovers() throws Exception {
+    Files.writeString(mnt.resolve("r"), "before");
+    fx.stop();
+    TestMount.Result cat = TestMount.run("cat", mnt.resolve("r").toString());
+    assertTrue(cat.status() != 0 && cat.err().contains("Input/output error"), cat.toString());
+    fx.start();
+    assertEquals("before", sh("cat", mnt.resolve("r").toString()));
+    Files.writeString(mnt.resolve("after"), "x");
+    assertArrayEquals(new byte[] {'x'}, fx.object("after"));
+  }
+
+  @Test
   void statfsAndAllBucketsMode() throws Exception {
     String df = sh("df", "-B1", "--output=size,avail", mnt.toString());
     assertTrue(df.lines().count() == 2, df);
