@@ -80,7 +80,7 @@ public final class FileWriter implements AutoCloseable {
    */
   public FileAttr commit() {
     checkOpen();
-    if (chunk != null && chunk.readableBytes() > 1) {
+    if (chunk != null) {
       send();
     }
     lastWrite.join();
@@ -116,8 +116,13 @@ public final class FileWriter implements AutoCloseable {
   private void send() {
     ByteBuf c = chunk;
     chunk = null;
-    lastWrite.join();
-    checkOpen();
+    try {
+      lastWrite.join();
+      checkOpen();
+    } catch (RuntimeException e) {
+      c.release();
+      throw e;
+    }
     lastWrite = stream.write(c);
   }
 

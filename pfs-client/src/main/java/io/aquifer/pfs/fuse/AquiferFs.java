@@ -63,6 +63,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   private final Map<Long, List<Listed>> dirs = new ConcurrentHashMap<>();
   private final Semaphore readMemory;
   private final ExecutorService prefetchers = Executors.newVirtualThreadPerTaskExecutor();
+  private volatile java.util.function.LongConsumer releaseListener = ino -> {};
 
   /** One name of a directory snapshot. */
   private record Listed(String name, long ino, int typeBits) {}
@@ -113,11 +114,50 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       }
       inodes.forget(n, 1);
     }
-    Loc l = childLoc(dir, name);
-    FileAttr a = conn.read(c -> c.getattr(l.bucket(), l.path()));
+    FileAttr a = known == null ? listedAttr(dir, name) : null;
+    if (a == null) {
+      Loc l = childLoc(dir, name);
+      try {
+        a = conn.read(c -> c.getattr(l.bucket(), l.path()));
+      } catch (FsException e) {
+        if (e.errno() == Errno.EINVAL && l.path().isEmpty()) {
+          throw new FuseException(FuseException.ENOENT, "lookup " + name + ": not a bucket name");
+        }
+        throw e;
+      }
+    }
     Node n = inodes.attach(dir, name, a, true);
     refreshed(n, a);
     return entry(n);
+  }
+
+  /**
+   * A file's attributes from the directory's last listing, while it is fresh (so {@code ls -l}
+   * costs one listing, not a round trip per name); null otherwise. Directories listed carry no
+   * attributes of their own and are always asked for.
+   */
+  private FileAttr listedAttr(Node dir, String name) {
+    dir.lock.lock();
+    try {
+      if (System.nanoTime() - dir.listedExpires >= 0) {
+        dir.listed = Map.of();
+        return null;
+      }
+      return dir.listed.get(name);
+    } finally {
+      dir.lock.unlock();
+    }
+  }
+
+  /** Forgets a directory's listing: this mount changed one of its names. */
+  private void changed(Node dir) {
+    dir.lock.lock();
+    try {
+      dir.listed = Map.of();
+      dir.listedExpires = 0;
+    } finally {
+      dir.lock.unlock();
+    }
   }
 
   @Override
@@ -132,14 +172,14 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   public FuseAttrReply getattr(long ino, long fh) {
     Node n = node(ino);
     if (n == inodes.root && options.bucket() == null) {
-      return new FuseAttrReply(fuseAttr(n), ttlNanos);
+      return attrReply(n);
     }
     if (fresh(n)) {
-      return new FuseAttrReply(fuseAttr(n), ttlNanos);
+      return attrReply(n);
     }
     FileAttr a = fetch(n);
     refreshed(n, a);
-    return new FuseAttrReply(fuseAttr(n), ttlNanos);
+    return attrReply(n);
   }
 
   @Override
@@ -173,7 +213,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         n.lock.unlock();
       }
     }
-    return new FuseAttrReply(fuseAttr(n), ttlNanos);
+    return attrReply(n);
   }
 
   @Override
@@ -201,6 +241,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     Loc l = childLoc(dir, name);
     int perm = mode & 07777 & ~ctx.umask();
     FileAttr a = conn.change(c -> c.mkdir(l.bucket(), l.path(), perm, ctx.uid(), ctx.gid()));
+    changed(dir);
     Node n = inodes.attach(dir, name, a, true);
     refreshed(n, a);
     return entry(n);
@@ -212,6 +253,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     checkNewName(dir, name, "symlink");
     Loc l = childLoc(dir, name);
     FileAttr a = conn.change(c -> c.symlink(l.bucket(), l.path(), target, ctx.uid(), ctx.gid()));
+    changed(dir);
     Node n = inodes.attach(dir, name, a, true);
     refreshed(n, a);
     n.lock.lock();
@@ -227,6 +269,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   public void unlink(long parent, String name) {
     Node dir = dir(parent);
     topLevelChange(dir, "unlink");
+    changed(dir);
     Loc l = childLoc(dir, name);
     Node n = inodes.child(dir, name);
     if (n != null && !n.isDir()) {
@@ -270,6 +313,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   public void rmdir(long parent, String name) {
     Node dir = dir(parent);
     topLevelChange(dir, "rmdir");
+    changed(dir);
     Loc l = childLoc(dir, name);
     conn.change(
         c -> {
@@ -293,6 +337,8 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     topLevelChange(sd, "rename");
     topLevelChange(dd, "rename");
     checkNewName(dd, newName, "rename");
+    changed(sd);
+    changed(dd);
     Loc from = childLoc(sd, name);
     Loc to = childLoc(dd, newName);
     if (!from.bucket().equals(to.bucket())) {
@@ -302,6 +348,9 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     Node dst = inodes.child(dd, newName);
     if (dst == src) {
       dst = null;
+    }
+    if (src != null && src.isDir()) {
+      renamedUnder(src);
     }
     List<Node> locked = new ArrayList<>(2);
     for (Node x : ordered(src, dst)) {
@@ -328,6 +377,26 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     } finally {
       for (Node x : locked.reversed()) {
         x.lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Files open for writing under a directory being renamed: their streams were bound to the old
+   * names, so their commits send their spill files to the new ones.
+   */
+  private void renamedUnder(Node dir) {
+    for (Handle h : handles.values()) {
+      Node n = h.node;
+      if (h.writable && inodes.isUnder(n, dir)) {
+        n.lock.lock();
+        try {
+          if (n.dirty != null) {
+            n.dirty.renamed();
+          }
+        } finally {
+          n.lock.unlock();
+        }
       }
     }
   }
@@ -399,6 +468,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   public FuseCreated create(long parent, String name, int mode, int flags, FuseContext ctx) {
     Node dir = dir(parent);
     checkNewName(dir, name, "create");
+    changed(dir);
     Loc l = childLoc(dir, name);
     int perm = mode & 07777 & ~ctx.umask();
     FileAttr a;
@@ -596,7 +666,9 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       if (h.writable) {
         n.writers--;
         try {
-          commitLocked(n);
+          if (n.dirty != null && !n.dirty.failed()) {
+            commitLocked(n);
+          }
         } catch (RuntimeException e) {
           LOG.log(
               System.Logger.Level.WARNING,
@@ -628,6 +700,12 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       n.lock.unlock();
     }
     inodes.closed(n);
+    releaseListener.accept(n.ino);
+  }
+
+  /** Tests: called with the inode number after each release has finished. */
+  void onRelease(java.util.function.LongConsumer listener) {
+    releaseListener = listener;
   }
 
   // ---- directories
@@ -646,6 +724,21 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     } else {
       Loc l = loc(n);
       List<DirEntry> entries = conn.read(c -> c.readdirAll(l.bucket(), l.path()));
+      Map<String, FileAttr> files = new java.util.HashMap<>();
+      for (DirEntry e : entries) {
+        if (e.attr().type() != FileType.DIRECTORY) {
+          files.put(e.name(), e.attr());
+        }
+      }
+      if (ttlNanos > 0) {
+        n.lock.lock();
+        try {
+          n.listed = files;
+          n.listedExpires = System.nanoTime() + ttlNanos;
+        } finally {
+          n.lock.unlock();
+        }
+      }
       for (DirEntry e : entries) {
         if (e.name().startsWith(UNLINKED_PREFIX)) {
           continue;
@@ -847,7 +940,21 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   }
 
   private FuseEntry entry(Node n) {
-    return new FuseEntry(fuseAttr(n), Inodes.GENERATION, ttlNanos, ttlNanos);
+    return new FuseEntry(fuseAttr(n), Inodes.GENERATION, ttlNanos, kernelAttrTimeout(n));
+  }
+
+  private FuseAttrReply attrReply(Node n) {
+    return new FuseAttrReply(fuseAttr(n), kernelAttrTimeout(n));
+  }
+
+  /**
+   * How long the kernel may keep a node's attributes. A regular file's are not kept (0): the kernel
+   * does not ask again at open, so close-to-open needs it to ask this mount (which answers from its
+   * own cache within the TTL, and revalidated at open) whenever it needs size or mtime. Directories
+   * and symlinks are cached for the TTL.
+   */
+  private long kernelAttrTimeout(Node n) {
+    return n.type == FileType.FILE ? 0 : ttlNanos;
   }
 
   private FuseAttr fuseAttr(Node n) {

@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
  * a commit. Guarded by its node's lock.
  */
 final class DirtyFile implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(DirtyFile.class.getName());
   private static final int COPY_BYTES = 1 << 20;
 
   private final Path path;
@@ -33,20 +34,18 @@ final class DirtyFile implements AutoCloseable {
   private FileWriter stream;
   private boolean streamable;
   private boolean clean;
+  private boolean failed;
   private long mtimeNanos;
 
   private DirtyFile(Path dir) {
     try {
       Files.createDirectories(dir);
       path = Files.createTempFile(dir, ".aquifer-spill-", "");
-      spill =
-          FileChannel.open(
-              path,
-              StandardOpenOption.READ,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.DELETE_ON_CLOSE);
+      spill = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      // unlinked at once: the descriptor keeps it, and a crash leaves nothing behind
+      Files.delete(path);
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: cannot make a spill file in " + dir + ": " + e, e);
+      throw spillFailure(e);
     }
     mtimeNanos = now();
   }
@@ -102,6 +101,11 @@ final class DirtyFile implements AutoCloseable {
     return mtimeNanos;
   }
 
+  /** Whether the last commit failed and nothing changed since (a retry would fail alike). */
+  boolean failed() {
+    return failed;
+  }
+
   /** Whether the content equals what was last committed (nothing to send). */
   boolean clean() {
     return clean;
@@ -135,6 +139,7 @@ final class DirtyFile implements AutoCloseable {
     }
     size = Math.max(size, offset + n);
     clean = false;
+    failed = false;
     mtimeNanos = now();
   }
 
@@ -159,7 +164,7 @@ final class DirtyFile implements AutoCloseable {
         total += r;
       }
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+      throw spillFailure(e);
     }
     return total;
   }
@@ -176,7 +181,7 @@ final class DirtyFile implements AutoCloseable {
         writeFully(ByteBuffer.allocate(1), newSize - 1);
       }
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+      throw spillFailure(e);
     }
     dropStream();
     if (newSize == 0) {
@@ -184,6 +189,7 @@ final class DirtyFile implements AutoCloseable {
     }
     size = newSize;
     clean = false;
+    failed = false;
     mtimeNanos = now();
   }
 
@@ -201,6 +207,7 @@ final class DirtyFile implements AutoCloseable {
    * content stays here, not clean.
    */
   FileAttr commit(Connector conn, String bucket, String file, ByteBufAllocator alloc) {
+    failed = true;
     FileAttr a = null;
     if (stream != null && streamable && stream.written() == size) {
       FileWriter w = stream;
@@ -222,6 +229,7 @@ final class DirtyFile implements AutoCloseable {
       a = sendAll(conn.client(), bucket, file, alloc);
     }
     clean = true;
+    failed = false;
     return a;
   }
 
@@ -260,8 +268,15 @@ final class DirtyFile implements AutoCloseable {
         at += spill.write(b, at);
       }
     } catch (IOException e) {
-      throw new FsException(Errno.EIO, "mount: spill file " + path + ": " + e, e);
+      throw spillFailure(e);
     }
+  }
+
+  /** A local disk failure: EIO, logged here (once per failure). */
+  private FsException spillFailure(IOException e) {
+    String m = "mount: spill file in " + (path == null ? "?" : path.getParent()) + ": " + e;
+    LOG.log(System.Logger.Level.WARNING, m);
+    return new FsException(Errno.EIO, m, e);
   }
 
   private static long now() {

@@ -112,6 +112,16 @@ final class Inodes {
     return out.reversed();
   }
 
+  /** Whether {@code n} is {@code dir} or below it. */
+  synchronized boolean isUnder(Node n, Node dir) {
+    for (Node x = n; x != null; x = x.parent) {
+      if (x == dir) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   synchronized int size() {
     return byIno.size();
   }

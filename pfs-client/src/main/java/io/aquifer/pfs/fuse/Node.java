@@ -34,6 +34,8 @@ final class Node {
   DirtyFile dirty;
   String symlinkTarget;
   boolean unlinked;
+  Map<String, FileAttr> listed = Map.of();
+  long listedExpires;
 
   Node(long ino, long generation, Node parent, String name, FileAttr attr) {
     this.ino = ino;

@@ -370,6 +370,28 @@ class AquiferFsTest {
   }
 
   @Test
+  void aFileBeingWrittenInADirectoryRenamedMeanwhileLandsUnderTheNewName() throws Exception {
+    byte[] data = FsFixture.random(13, 3 << 20);
+    v.mkdir("job");
+    long fh = v.create("job/out", 0644);
+    v.write(fh, 0, Arrays.copyOf(data, 1 << 20));
+    v.rename("job", "job-done", 0);
+    v.write(fh, 1 << 20, Arrays.copyOfRange(data, 1 << 20, data.length));
+    v.close(fh);
+    assertTrue(absent("job/out"));
+    assertFalse(absent("job-done/"));
+    assertArrayEquals(data, fx.object("job-done/out"));
+    // and a file renamed while written
+    long g = v.create("job-done/g", 0644);
+    v.write(g, 0, new byte[] {1});
+    v.rename("job-done/g", "job-done/h", 0);
+    v.write(g, 1, new byte[] {2});
+    v.close(g);
+    assertTrue(absent("job-done/g"));
+    assertArrayEquals(new byte[] {1, 2}, fx.object("job-done/h"));
+  }
+
+  @Test
   void aDirectoryRenameOverTheLimitIsExdevAndChangesNothing() throws Exception {
     v.mkdir("many");
     for (int i = 0; i < 60; i++) {
