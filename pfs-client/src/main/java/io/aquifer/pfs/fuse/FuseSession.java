@@ -241,12 +241,21 @@ final class FuseSession {
   void start() throws IOException {
     int[] fds = new int[options.workers()];
     clonedDescriptors = true;
-    for (int i = 0; i < fds.length; i++) {
-      fds[i] = clonedDescriptors ? cloneDescriptor() : sessionFd;
-      if (fds[i] < 0) {
-        clonedDescriptors = false;
-        fds[i] = sessionFd;
+    try {
+      for (int i = 0; i < fds.length; i++) {
+        fds[i] = clonedDescriptors ? cloneDescriptor() : sessionFd;
+        if (fds[i] < 0) {
+          clonedDescriptors = false;
+          fds[i] = sessionFd;
+        }
       }
+    } catch (IOException e) {
+      for (int fd : fds) {
+        if (fd > 0 && fd != sessionFd) {
+          closeQuietly(fd);
+        }
+      }
+      throw e;
     }
     live.set(fds.length);
     for (int i = 0; i < fds.length; i++) {
