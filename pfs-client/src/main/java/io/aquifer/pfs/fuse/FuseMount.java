@@ -194,8 +194,8 @@ public final class FuseMount implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (!session.hasEnded() && MountTable.contains(mountPoint, device)) {
-      unmountMine();
+    if (MountTable.contains(mountPoint, device)) {
+      unmountMine(); // also when the workers are gone: a dead mount must not stay behind
     }
     try {
       if (!session.awaitEnd(10, TimeUnit.SECONDS)) {

@@ -208,6 +208,34 @@ class FuseDataTest {
   }
 
   @Test
+  void writebackCacheRoundTrip() throws Exception {
+    m.close();
+    m =
+        TestMount.mount(
+            tmp.resolve("mnt"),
+            FuseMountOptions.defaults().withName("memfs", "memfs").withWritebackCache(true));
+    assertTrue(m.mount.init().writebackCache(), m.mount.init().toString());
+    Path f = m.path("wb.bin");
+    writeFile(f, 13, 8);
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.write(
+          ByteBuffer.wrap("patched".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 100);
+      ch.force(true);
+    }
+    byte[] want = new byte[8 * MIB];
+    for (int i = 0; i < 8; i++) {
+      System.arraycopy(chunk(13, i, MIB), 0, want, i * MIB, MIB);
+    }
+    System.arraycopy(
+        "patched".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, want, 100, 7);
+    Path copy = tmp.resolve("wb.copy");
+    assertEquals(0, TestMount.run("cp", f.toString(), copy.toString()).status());
+    assertArrayEquals(want, Files.readAllBytes(copy));
+    assertEquals(
+        8L * MIB, m.fs.getattr(m.fs.lookup(FuseOps.ROOT, "wb.bin").ino(), -1).attr().size());
+  }
+
+  @Test
   void openWithTruncateReplacesContent() throws Exception {
     Path f = m.path("t.txt");
     Files.writeString(f, "a long first version of the content");

@@ -21,15 +21,15 @@ class FusePassthroughTest {
     Path dir = Files.createDirectory(tmp.resolve("mnt"));
     byte[] data = new byte[3 << 20];
     new Random(1).nextBytes(data);
-    try (FuseMount m =
-        FuseMount.mount(dir, new PassthroughFs(source), FuseMountOptions.defaults())) {
+    try (TestMount t =
+        TestMount.mount(dir, new PassthroughFs(source), FuseMountOptions.defaults())) {
       Files.write(dir.resolve("f.bin"), data);
       Files.createDirectory(dir.resolve("d"));
       Files.move(dir.resolve("f.bin"), dir.resolve("d/g.bin"));
       assertEquals(-1L, Files.mismatch(source.resolve("d/g.bin"), dir.resolve("d/g.bin")));
       TestMount.Result ls = TestMount.run("ls", dir.resolve("d").toString());
       assertEquals("g.bin\n", ls.out(), ls.toString());
-      assertTrue(m.isMounted());
+      assertTrue(t.mount.isMounted());
     }
     assertEquals(-1L, Files.mismatch(source.resolve("d/g.bin"), writeTemp(data)));
   }

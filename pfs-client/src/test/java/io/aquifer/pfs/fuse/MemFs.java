@@ -372,6 +372,9 @@ final class MemFs implements FuseOps {
 
   @Override
   public void rename(long parent, String name, long newParent, String newName, int flags) {
+    if ((flags & ~RENAME_NOREPLACE) != 0) {
+      throw new FuseException(FuseException.EINVAL, "rename flags " + flags + " not supported");
+    }
     lastRenameFlags.set(flags);
     lock.writeLock().lock();
     try {

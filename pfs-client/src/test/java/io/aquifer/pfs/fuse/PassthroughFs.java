@@ -190,6 +190,9 @@ final class PassthroughFs implements FuseOps {
 
   @Override
   public void rename(long parent, String name, long newParent, String newName, int flags) {
+    if ((flags & ~RENAME_NOREPLACE) != 0) {
+      throw new FuseException(FuseException.EINVAL, "rename flags " + flags + " not supported");
+    }
     Path to = path(newParent).resolve(newName);
     try {
       if ((flags & RENAME_NOREPLACE) != 0 && Files.exists(to, NOFOLLOW)) {
