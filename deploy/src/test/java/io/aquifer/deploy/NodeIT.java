@@ -54,6 +54,9 @@ class NodeIT {
       assertTrue(text.contains(ak) && text.contains(sk), text);
       assertTrue(text.contains("aws configure set aws_access_key_id " + ak), text);
       assertTrue(text.contains("aws --profile aquifer --endpoint-url " + node.s3), text);
+      String mount = node.readUntil(l -> l.contains("aquifer mount ")).getLast();
+      assertTrue(
+          mount.contains("aquifer mount --endpoint " + node.pfs + " --profile aquifer"), mount);
       assertEquals(
           "rw-------",
           PosixFilePermissions.toString(

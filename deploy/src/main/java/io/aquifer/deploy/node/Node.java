@@ -151,6 +151,11 @@ public final class Node implements AutoCloseable {
           "  aws configure set region " + config.gatewayConfig().region() + " --profile aquifer");
       out.println("  aws --profile aquifer --endpoint-url " + s3 + " s3 mb s3://my-bucket");
       out.println("  aws --profile aquifer --endpoint-url " + s3 + " s3 cp ./file s3://my-bucket/");
+      if (pfs != null) {
+        out.println("Mount the buckets with FUSE (the same profile):");
+        out.println(
+            "  aquifer mount --endpoint " + hostPort(pfs.address()) + " --profile aquifer ./mnt");
+      }
     } else {
       out.println(
           "  root user:    access key " + root.accessKey() + " (from " + root.source() + ")");
