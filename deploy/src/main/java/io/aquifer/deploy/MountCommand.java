@@ -108,22 +108,25 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CommandLine cl = spec.commandLine();
     HostPort hp;
     AwsKeys keys;
     try {
       hp = HostPort.parse(endpoint);
       keys = AwsKeys.resolve(accessKey, secretKey, profile, env);
+      if (bucket != null && bucket.isEmpty()) {
+        throw new IllegalArgumentException("--bucket must not be empty");
+      }
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(cl, e.getMessage());
-    }
-    if (bucket != null && bucket.isEmpty()) {
-      throw new CommandLine.ParameterException(cl, "--bucket must not be empty");
+      // a usage error, in one line (without the whole usage text)
+      spec.commandLine().getErr().println("aquifer mount: " + e.getMessage());
+      spec.commandLine().getErr().flush();
+      return 2;
     }
     if (!Files.isDirectory(mountpoint)) {
       throw new MountFailure("mount point " + mountpoint + " is not a directory", null);
     }
-    LogSetup.configure("logfmt", "info", false);
+    // warnings only until mounted: a refusal is the one line the command prints
+    LogSetup.configure("logfmt", "warn", false);
     InetSocketAddress address = new InetSocketAddress(hp.host(), hp.port());
     Transport transport = Transports.open(transportConfig());
     AquiferFs fs = null;
@@ -186,6 +189,7 @@ final class MountCommand implements Callable<Integer> {
                 }
                 stop.countDown();
               });
+      LogSetup.configure("logfmt", "info", false);
       AquiferFs f = fs;
       Thread hook = new Thread(() -> unmount(m, f, transport), "aquifer-unmount");
       Runtime.getRuntime().addShutdownHook(hook);

@@ -209,6 +209,7 @@ class PfsNodeIT {
                           && l.contains("status=\"ok\"")),
           metrics);
       assertEquals(0, node.stop());
+      assertTrue(!read(node.stderr).contains("SLF4J"), read(node.stderr));
     }
   }
 
@@ -243,6 +244,7 @@ class PfsNodeIT {
             NodeProcess.cli(tmp, noKeys, "mount", "--endpoint", node.pfs, mnt.toString());
         assertEquals(2, none.exitCode(), none.toString());
         assertTrue(none.stderr().contains("no credentials"), none.stderr());
+        assertEquals(1, none.stderr().lines().count(), none.stderr());
         NodeProcess.Run wrong =
             NodeProcess.cli(
                 tmp,
@@ -257,6 +259,7 @@ class PfsNodeIT {
                 mnt.toString());
         assertEquals(1, wrong.exitCode(), wrong.toString());
         assertTrue(wrong.stderr().contains("refused access key ALICEKEY01"), wrong.stderr());
+        assertEquals(1, wrong.stderr().lines().count(), wrong.stderr());
         NodeProcess.Run bob =
             NodeProcess.cli(
                 tmp,
@@ -319,6 +322,7 @@ class PfsNodeIT {
         assertTrue(
             mount.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "no exit after SIGTERM");
         assertEquals(0, mount.exitValue(), read(mountErr));
+        assertTrue(!read(mountErr).contains("SLF4J"), read(mountErr)); // Netty logs through JUL
         assertTrue(!mounted(mnt), "still mounted after SIGTERM");
         try (var left = java.nio.file.Files.list(mnt)) {
           assertEquals(0, left.count()); // the files were in the bucket, not the directory

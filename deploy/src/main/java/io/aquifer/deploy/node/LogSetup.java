@@ -22,6 +22,13 @@ public final class LogSetup {
 
   /** Installs the format and level on the root logger, and switches the S3 access log. */
   public static void configure(String format, String level, boolean accessLog) {
+    // Netty and Micrometer would log through slf4j when slf4j-api is on the class path
+    // (rdma-transport brings it for DiSNI) and, with no binding, drop everything after a
+    // three-line warning: keep both on JUL
+    io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+        io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+    io.micrometer.common.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+        io.micrometer.common.util.internal.logging.JdkLoggerFactory.INSTANCE);
     Logger root = Logger.getLogger("");
     for (Handler h : root.getHandlers()) {
       root.removeHandler(h);
