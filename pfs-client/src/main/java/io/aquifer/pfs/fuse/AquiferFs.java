@@ -512,7 +512,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
             readMemory,
             prefetchers,
             alloc);
-    handles.put(fh, new Handle(fh, n, flags, ra));
+    handles.put(fh, new Handle(fh, n, flags, ra, currentAttr(n).etag()));
     return fh;
   }
 
@@ -522,6 +522,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     Node n = h.node;
     long size;
     Loc l;
+    String etag;
     n.lock.lock();
     try {
       if (n.dirty != null) {
@@ -529,13 +530,14 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       }
       size = n.attr.size();
       l = loc(n);
+      etag = h.etag;
     } finally {
       n.lock.unlock();
     }
     if (offset >= size) {
       return 0;
     }
-    return h.readAhead.read(conn, l.bucket(), l.path(), offset, dst, size);
+    return h.readAhead.read(conn, l.bucket(), l.path(), etag, offset, dst, size);
   }
 
   /** The read-ahead window of an open handle, for tests. */
@@ -570,7 +572,8 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       n.dirty =
           size == 0
               ? DirtyFile.empty(options.spillDir())
-              : DirtyFile.copyOf(options.spillDir(), conn, l.bucket(), l.path(), size, alloc);
+              : DirtyFile.copyOf(
+                  options.spillDir(), conn, l.bucket(), l.path(), n.attr.etag(), size, alloc);
     }
   }
 
@@ -590,11 +593,18 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
             size == 0 || n.attr.size() == 0
                 ? DirtyFile.empty(options.spillDir())
                 : DirtyFile.copyOf(
-                    options.spillDir(), conn, l.bucket(), l.path(), n.attr.size(), alloc)) {
+                    options.spillDir(),
+                    conn,
+                    l.bucket(),
+                    l.path(),
+                    n.attr.etag(),
+                    n.attr.size(),
+                    alloc)) {
           d.truncate(size);
           FileAttr a = d.commit(conn, l.bucket(), l.path(), alloc);
           n.seenAtOpen = null;
           setAttrLocked(n, a);
+          repin(n, a);
         }
         return;
       }
@@ -603,7 +613,13 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
             size == 0
                 ? DirtyFile.empty(options.spillDir())
                 : DirtyFile.copyOf(
-                    options.spillDir(), conn, l.bucket(), l.path(), n.attr.size(), alloc);
+                    options.spillDir(),
+                    conn,
+                    l.bucket(),
+                    l.path(),
+                    n.attr.etag(),
+                    n.attr.size(),
+                    alloc);
         if (size == 0 && n.attr.size() == 0) {
           return;
         }
@@ -651,6 +667,16 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     FileAttr a = n.dirty.commit(conn, l.bucket(), l.path(), alloc);
     n.seenAtOpen = null;
     setAttrLocked(n, a);
+    repin(n, a);
+  }
+
+  /** This mount replaced the node's content: its handles read the new version. */
+  private void repin(Node n, FileAttr a) {
+    for (Handle h : handles.values()) {
+      if (h.node == n) {
+        h.etag = a.etag();
+      }
+    }
   }
 
   @Override
