@@ -367,6 +367,32 @@ class AquiferMountTest {
   }
 
   @Test
+  void concurrentWritersOfManyFiles() throws Exception {
+    List<CompletableFuture<TestMount.Result>> runs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String of = "of=" + mnt.resolve("w" + i);
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return TestMount.run(
+                      "dd", "if=/dev/urandom", of, "bs=256K", "count=10", "status=none");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
+    }
+    for (CompletableFuture<TestMount.Result> r : runs) {
+      assertEquals(0, r.get().status(), r.get().toString());
+    }
+    for (int i = 0; i < 8; i++) {
+      byte[] local = Files.readAllBytes(mnt.resolve("w" + i));
+      assertEquals(10 * (256 << 10), local.length);
+      assertEquals(FsFixture.md5(local), fx.store.head(BUCKET, "w" + i).etag());
+    }
+  }
+
+  @Test
   void hiddenBadNamesStayReachableThroughTheStore() throws Exception {
     fx.store.put(BUCKET, "odd//x", new byte[] {1}, PutOptions.DEFAULT);
     fx.store.put(BUCKET, "odd/../y", new byte[] {2}, PutOptions.DEFAULT);
