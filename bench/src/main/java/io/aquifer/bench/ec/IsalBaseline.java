@@ -1,20 +1,16 @@
 package io.aquifer.bench.ec;
 
+import io.aquifer.bench.Processes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The ISA-L C program ({@code src/main/c/isal_ec_bench.c}, shipped in this module's jar as a
@@ -49,7 +45,7 @@ final class IsalBaseline implements AutoCloseable {
    * @throws Unavailable naming what is missing
    */
   static IsalBaseline build() throws Unavailable, InterruptedException {
-    Path gcc = onPath("gcc");
+    Path gcc = Processes.onPath("gcc");
     if (gcc == null) {
       throw new Unavailable("gcc is not on PATH (Debian: apt-get install gcc libisal-dev)");
     }
@@ -63,8 +59,8 @@ final class IsalBaseline implements AutoCloseable {
       Path source = dir.resolve("isal_ec_bench.c");
       copySource(source);
       Path binary = dir.resolve("isal_ec_bench");
-      Result r =
-          exec(
+      Processes.Result r =
+          Processes.exec(
               List.of(
                   gcc.toString(),
                   "-O2",
@@ -74,17 +70,17 @@ final class IsalBaseline implements AutoCloseable {
                   source.toString(),
                   "-lisal"),
               120);
-      if (r.code != 0) {
-        String first = r.output.lines().findFirst().orElse("exit " + r.code);
+      if (r.code() != 0) {
+        String first = r.firstLine();
         String hint =
-            r.output.contains("isa-l/erasure_code.h") || r.output.contains("-lisal")
+            r.output().contains("isa-l/erasure_code.h") || r.output().contains("-lisal")
                 ? " (libisal-dev is needed: apt-get install libisal-dev)"
                 : "";
         throw new Unavailable("gcc could not build the ISA-L baseline: " + first + hint);
       }
       return new IsalBaseline(dir, binary);
     } catch (Unavailable | InterruptedException | RuntimeException e) {
-      delete(dir);
+      Processes.deleteTree(dir);
       throw e;
     }
   }
@@ -96,31 +92,31 @@ final class IsalBaseline implements AutoCloseable {
    */
   Map<String, Double> run(int shardBytes, double seconds, int k, int m)
       throws IOException, InterruptedException {
-    Result r =
-        exec(
+    Processes.Result r =
+        Processes.exec(
             List.of(
                 binary.toString(),
                 Integer.toString(shardBytes),
                 String.format(Locale.ROOT, "%.3f", seconds),
                 k + "+" + m),
             (long) (seconds * 8) + 60);
-    if (r.code != 0) {
-      throw new IOException("ISA-L baseline exited " + r.code + ": " + r.output.strip());
+    if (r.code() != 0) {
+      throw new IOException("ISA-L baseline exited " + r.code() + ": " + r.output().strip());
     }
     Map<String, Double> gbps = new LinkedHashMap<>();
-    Matcher mt = LINE.matcher(r.output);
+    Matcher mt = LINE.matcher(r.output());
     while (mt.find()) {
       gbps.put(mt.group(3), Double.parseDouble(mt.group(4)));
     }
     if (!gbps.containsKey("encode")) {
-      throw new IOException("ISA-L baseline printed no result: " + r.output.strip());
+      throw new IOException("ISA-L baseline printed no result: " + r.output().strip());
     }
     return gbps;
   }
 
   @Override
   public void close() {
-    delete(dir);
+    Processes.deleteTree(dir);
   }
 
   private static void copySource(Path target) throws Unavailable {
@@ -149,49 +145,5 @@ final class IsalBaseline implements AutoCloseable {
             + ") nor under a repository checkout ("
             + REPO_PATH
             + ")");
-  }
-
-  static Path onPath(String name) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String d : path.split(java.io.File.pathSeparator)) {
-      if (d.isEmpty()) {
-        continue;
-      }
-      Path p = Path.of(d, name);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
-  }
-
-  private record Result(int code, String output) {}
-
-  private static Result exec(List<String> cmd, long timeoutSeconds) throws InterruptedException {
-    try {
-      Process p = new ProcessBuilder(new ArrayList<>(cmd)).redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, "timed out after " + timeoutSeconds + "s");
-      }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Result(-1, cmd.getFirst() + ": " + e.getMessage());
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException | RuntimeException e) {
-      // a temporary directory left behind
-    }
   }
 }

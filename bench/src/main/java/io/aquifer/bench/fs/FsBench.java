@@ -72,15 +72,15 @@ public final class FsBench {
     }
   }
 
-  private FsBench(FsOptions opt, PrintStream out, PrintStream err, Path dropCachesFile) {
+  private FsBench(
+      FsOptions opt, Path target, PrintStream out, PrintStream err, Path dropCachesFile) {
     this.opt = opt;
     this.dropCachesFile = dropCachesFile;
     this.out = out;
     this.err = err;
     this.runDir =
-        opt.dir()
-            .resolve(
-                "aqfsbench-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+        target.resolve(
+            "aqfsbench-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
   }
 
   /** Runs {@code aquifer bench fs} and exits with its code. */
@@ -117,8 +117,18 @@ public final class FsBench {
       err.println("bench fs: --dir: not a directory: " + opt.dir());
       return 2;
     }
+    if (opt.baseline() != null && !Files.isDirectory(opt.baseline())) {
+      err.println("bench fs: --baseline: not a directory: " + opt.baseline());
+      return 2;
+    }
     try {
-      return new FsBench(opt, out, err, dropCaches).execute();
+      if (opt.baseline() != null) {
+        return Comparison.run(opt, out, err, dropCaches);
+      }
+      return new FsBench(opt, opt.dir(), out, err, dropCaches).execute();
+    } catch (PassthroughBaseline.Unavailable e) {
+      err.println("bench fs: --baseline: " + e.getMessage());
+      return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       err.println("bench fs: interrupted");
@@ -130,6 +140,29 @@ public final class FsBench {
   }
 
   private int execute() throws IOException, InterruptedException {
+    boolean cleaned = measure();
+    report();
+    return cleaned ? 0 : 1;
+  }
+
+  /**
+   * Runs every phase once on {@code target} and returns them with the run's notes; throws when a
+   * phase or the cleanup failed.
+   */
+  static Pass pass(FsOptions opt, Path target, PrintStream err, Path dropCaches)
+      throws IOException, InterruptedException {
+    FsBench b = new FsBench(opt, target, err, err, dropCaches);
+    if (!b.measure()) {
+      throw new IOException("cannot remove " + b.runDir + " after the run");
+    }
+    return new Pass(List.copyOf(b.phases), List.copyOf(b.notes));
+  }
+
+  /** One run's phases and notes. */
+  record Pass(List<Phase> phases, List<String> notes) {}
+
+  /** Runs the phases in a fresh subdirectory; returns whether it was removed afterwards. */
+  private boolean measure() throws IOException, InterruptedException {
     Files.createDirectory(runDir);
     try {
       largeFiles();
@@ -138,9 +171,7 @@ public final class FsBench {
       removeRunDir();
       throw e;
     }
-    boolean cleaned = removeRunDir();
-    report();
-    return cleaned ? 0 : 1;
+    return removeRunDir();
   }
 
   private Path largeFile(int t) {

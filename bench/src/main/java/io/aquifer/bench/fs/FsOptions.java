@@ -19,6 +19,9 @@ import java.util.Set;
  * @param duration length of the random-read phase
  * @param dropCaches whether to write 3 to /proc/sys/vm/drop_caches before the read phases
  * @param json where to write JSON results, or null
+ * @param baseline a local directory to compare with (natively and through libfuse3's
+ *     passthrough_ll), or null
+ * @param rounds interleaved rounds of subject and baselines with {@code --baseline}
  */
 record FsOptions(
     Path dir,
@@ -29,17 +32,23 @@ record FsOptions(
     int block,
     Duration duration,
     boolean dropCaches,
-    Path json) {
+    Path json,
+    Path baseline,
+    int rounds) {
 
   static final int RANDOM_READ = 4096;
 
   static final String USAGE =
       """
       usage: aquifer bench fs --dir PATH [--size 1GiB] [--files 10000] [--file-size 0] \
-      [--threads 1] [--block 1MiB] [--duration 10s] [--drop-caches] [--json FILE]
+      [--threads 1] [--block 1MiB] [--duration 10s] [--drop-caches] [--json FILE] \
+      [--baseline LOCAL-DIR [--rounds 3]]
         sequential write (+ fsync, timed apart) and read of one --size file per thread, 4 KiB
         random reads over those files for --duration, then create, stat, readdir and unlink of
-        --files small files; works in a fresh subdirectory of --dir and removes it.""";
+        --files small files; works in a fresh subdirectory of --dir and removes it.
+        --baseline: also runs the phases on LOCAL-DIR itself and through libfuse3's
+        passthrough_ll example mounted over it (built with gcc from libfuse3-dev's examples),
+        interleaved for --rounds rounds, and prints median and spread of each and the ratios.""";
 
   /** A usage error: one line for the user, exit code 2. */
   static final class UsageException extends Exception {
@@ -65,6 +74,8 @@ record FsOptions(
     Duration duration = Duration.ofSeconds(10);
     boolean dropCaches = false;
     Path json = null;
+    Path baseline = null;
+    int rounds = 3;
     List<CliOptions.Option> options;
     try {
       options = CliOptions.split(args, Set.of("--drop-caches"));
@@ -88,6 +99,8 @@ record FsOptions(
           case "--block" -> block = Units.parseSize(value);
           case "--duration" -> duration = Units.parseDuration(value);
           case "--json" -> json = Path.of(value);
+          case "--baseline" -> baseline = Path.of(value);
+          case "--rounds" -> rounds = positive(value);
           default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
@@ -110,7 +123,17 @@ record FsOptions(
       throw new UsageException("--duration must be positive");
     }
     return new FsOptions(
-        dir, size, files, fileSize, threads, (int) block, duration, dropCaches, json);
+        dir,
+        size,
+        files,
+        fileSize,
+        threads,
+        (int) block,
+        duration,
+        dropCaches,
+        json,
+        baseline,
+        rounds);
   }
 
   private static int positive(String v) {

@@ -33,7 +33,8 @@ final class Load {
   }
 
   /**
-   * Runs the workload and returns the merged results.
+   * Runs the workload closed loop (each worker sends its next request when the previous one
+   * completed) and returns the merged results.
    *
    * @param duration null to run until the workload ends
    * @param verifySize when positive, a 2xx GET whose body is not this long counts as an error
@@ -46,7 +47,27 @@ final class Load {
       String label,
       PrintStream progress)
       throws InterruptedException {
+    return run(connections, workload, duration, verifySize, 0, label, progress);
+  }
+
+  /**
+   * Runs the workload and returns the merged results; with {@code rate > 0} open loop: request
+   * {@code i} of the run is due at {@code start + i / rate}, worker {@code w} sends requests {@code
+   * w, w + n, w + 2n, ...} at their due times (at once when it is behind), and latency counts from
+   * the due time, so time spent queued behind a slow server is in the figures (no coordinated
+   * omission).
+   */
+  static RunStats run(
+      List<Connection> connections,
+      Workload workload,
+      Duration duration,
+      long verifySize,
+      double rate,
+      String label,
+      PrintStream progress)
+      throws InterruptedException {
     int n = connections.size();
+    double nanosPerRequest = rate > 0 ? 1e9 / rate : 0;
     CountDownLatch done = new CountDownLatch(n);
     LongAdder ops = new LongAdder();
     LongAdder bytes = new LongAdder();
@@ -63,14 +84,35 @@ final class Load {
       SplittableRandom rnd = new SplittableRandom(0x9e3779b97f4a7c15L * (i + 1));
       Runnable[] loop = new Runnable[1];
       long[] seq = new long[1];
+      long[] due = new long[1];
+      Runnable[] send = new Runnable[1];
       loop[0] =
           () -> {
-            S3Request r = System.nanoTime() >= deadline ? null : workload.next(w, seq[0]++, rnd);
+            long now = System.nanoTime();
+            if (nanosPerRequest > 0) {
+              due[0] = start + (long) ((w + (double) seq[0] * n) * nanosPerRequest);
+              if (due[0] >= deadline) {
+                end[w] = now;
+                done.countDown();
+                return;
+              }
+              if (due[0] > now) {
+                c.loop().schedule(send[0], due[0] - now, TimeUnit.NANOSECONDS);
+                return;
+              }
+            }
+            send[0].run();
+          };
+      send[0] =
+          () -> {
+            long sent = System.nanoTime();
+            S3Request r = sent >= deadline ? null : workload.next(w, seq[0]++, rnd);
             if (r == null) {
               end[w] = System.nanoTime();
               done.countDown();
               return;
             }
+            long queued = nanosPerRequest > 0 ? Math.max(0, sent - due[0]) : 0;
             c.send(
                 r,
                 o -> {
@@ -85,7 +127,7 @@ final class Load {
                     s.success(
                         r.kind(),
                         r.kind() == S3Request.Kind.PUT ? r.bodySize() : o.bodyBytes(),
-                        o.latencyNanos());
+                        o.latencyNanos() + queued);
                     ops.increment();
                     bytes.add(r.kind() == S3Request.Kind.PUT ? r.bodySize() : o.bodyBytes());
                   } else {

@@ -42,7 +42,10 @@ record Options(
     boolean baseline,
     int rounds,
     Path baselineDir,
-    boolean verify) {
+    boolean verify,
+    double rate,
+    List<Integer> latencyAt,
+    long serverPid) {
 
   /** The operations a run can measure. */
   enum Op {
@@ -65,7 +68,11 @@ record Options(
       usage: aquifer bench s3 --endpoint URL --access-key K --secret-key S \
       [--region us-east-1] --op put|get|mixed|list|delete [--size 4KiB..4GiB] [--objects N] \
       [--concurrency C] [--duration 30s] [--bucket B] [--json FILE] [--baseline] [--rounds R] \
-      [--baseline-dir DIR] [--verify]""";
+      [--baseline-dir DIR] [--verify] [--rate OPS | --latency-at 50,90] [--server-pid PID]
+        --rate: open loop at OPS requests/s over all connections; latency counts from each
+        request's scheduled start, so a server that falls behind shows its queueing.
+        --latency-at: measures the peak first (closed loop), then runs at those percentages of it.
+        --server-pid: samples that process's resident memory (VmRSS, VmHWM) during the run.""";
 
   /** A usage error: one line for the user, exit code 2. */
   static final class UsageException extends Exception {
@@ -104,6 +111,9 @@ record Options(
     Integer rounds = null;
     Path baselineDir = Path.of(System.getProperty("java.io.tmpdir"));
     boolean verify = false;
+    double rate = 0;
+    List<Integer> latencyAt = List.of();
+    long serverPid = 0;
     List<CliOptions.Option> options;
     try {
       options = CliOptions.split(args, Set.of("--baseline", "--verify"));
@@ -136,6 +146,9 @@ record Options(
           case "--json" -> json = Path.of(value);
           case "--rounds" -> rounds = positive(name, value);
           case "--baseline-dir" -> baselineDir = Path.of(value);
+          case "--rate" -> rate = positiveRate(value);
+          case "--latency-at" -> latencyAt = percents(value);
+          case "--server-pid" -> serverPid = positive(name, value);
           default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
@@ -173,6 +186,12 @@ record Options(
     if (baseline && op != Op.GET && op != Op.PUT) {
       throw new UsageException("--baseline is measured for --op get and put only");
     }
+    if (rate > 0 && !latencyAt.isEmpty()) {
+      throw new UsageException("--rate and --latency-at exclude each other");
+    }
+    if ((rate > 0 || !latencyAt.isEmpty()) && baseline) {
+      throw new UsageException("--baseline runs closed loop; leave out --rate and --latency-at");
+    }
     int r = rounds != null ? rounds : baseline ? 3 : 1;
     if (op == Op.DELETE && r > 1) {
       throw new UsageException("--op delete runs one round (it deletes what it prepared)");
@@ -193,7 +212,40 @@ record Options(
         baseline,
         r,
         baselineDir,
-        verify);
+        verify,
+        rate,
+        latencyAt,
+        serverPid);
+  }
+
+  private static double positiveRate(String v) {
+    double d;
+    try {
+      d = Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a number: '" + v + "'");
+    }
+    if (!(d > 0) || Double.isInfinite(d)) {
+      throw new IllegalArgumentException("must be a positive rate: " + v);
+    }
+    return d;
+  }
+
+  private static List<Integer> percents(String v) {
+    List<Integer> out = new java.util.ArrayList<>();
+    for (String part : v.split(",", -1)) {
+      int p;
+      try {
+        p = Integer.parseInt(part.strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a percentage: '" + part + "'");
+      }
+      if (p < 1 || p > 100) {
+        throw new IllegalArgumentException("percentages are 1 to 100: " + p);
+      }
+      out.add(p);
+    }
+    return List.copyOf(out);
   }
 
   /** 1000 small objects; for objects above 1 MiB, two per connection (at least 4). */

@@ -207,4 +207,82 @@ final class Report {
     double max = v.stream().mapToDouble(d -> d).max().orElse(0);
     return String.format(Locale.ROOT, "%.1f (%.1f-%.1f)", median(v), min, max);
   }
+
+  /** The {@code --latency-at} runs: target and achieved rate, latency percentiles. */
+  static void latencyTable(PrintStream out, Options o, List<S3Bench.LatencyPoint> points) {
+    if (points.isEmpty()) {
+      return;
+    }
+    out.printf(
+        Locale.ROOT,
+        "latency under load: open loop at a share of the peak above, %s each; latency from each"
+            + " request's scheduled start%n",
+        Units.formatDuration(o.duration()));
+    out.printf(
+        Locale.ROOT,
+        "%-8s %12s %12s %9s %9s %9s %9s %9s %7s%n",
+        "of peak",
+        "target/s",
+        "achieved/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "errors");
+    for (S3Bench.LatencyPoint p : points) {
+      RunStats.PerKind k = p.stats().kinds.values().stream().findFirst().orElse(null);
+      out.printf(
+          Locale.ROOT,
+          "%-8s %12.1f %12.1f %9.3f %9.3f %9.3f %9.3f %9.3f %7d%n",
+          p.percent() + "%",
+          p.targetOpsPerSec(),
+          p.stats().opsPerSec(),
+          k == null ? 0 : k.percentileMillis(50),
+          k == null ? 0 : k.percentileMillis(90),
+          k == null ? 0 : k.percentileMillis(99),
+          k == null ? 0 : k.percentileMillis(99.9),
+          k == null ? 0 : k.maxMillis(),
+          p.stats().errorCount());
+    }
+  }
+
+  static List<Map<String, Object>> latencyJson(List<S3Bench.LatencyPoint> points) {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (S3Bench.LatencyPoint p : points) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("percentOfPeak", p.percent());
+      m.put("targetOpsPerSec", p.targetOpsPerSec());
+      m.put("opsPerSec", p.stats().opsPerSec());
+      m.put("errors", p.stats().errorCount());
+      RunStats.PerKind k = p.stats().kinds.values().stream().findFirst().orElse(null);
+      if (k != null) {
+        Map<String, Object> lat = new LinkedHashMap<>();
+        for (double q : PERCENTILES) {
+          lat.put(
+              "p" + (q == Math.rint(q) ? Long.toString((long) q) : Double.toString(q)),
+              k.percentileMillis(q));
+        }
+        lat.put("max", k.maxMillis());
+        m.put("latencyMillis", lat);
+      }
+      list.add(m);
+    }
+    return list;
+  }
+
+  /** The server's resident memory, when {@code --server-pid} was given. */
+  static void memory(PrintStream out, Map<String, Object> m) {
+    if (m == null) {
+      return;
+    }
+    out.printf(
+        Locale.ROOT,
+        "server pid %s: peak RSS %s (sampled every %d ms), VmHWM %s%s%n",
+        m.get("pid"),
+        Units.formatSize((Long) m.get("peakRssBytes")),
+        ServerMemory.SAMPLE_MILLIS,
+        Units.formatSize((Long) m.get("vmHwmBytes")),
+        m.containsKey("failure") ? " (sampling stopped: " + m.get("failure") + ")" : "");
+  }
 }

@@ -37,6 +37,11 @@ public final class S3Bench {
   private final String bucket;
   private final String prefix;
   private final List<String> keys = new ArrayList<>();
+  private final List<LatencyPoint> latencyPoints = new ArrayList<>();
+  private Map<String, Object> serverMemory;
+
+  /** One open-loop run of {@code --latency-at}: the percentage of peak, its rate, its results. */
+  record LatencyPoint(int percent, double targetOpsPerSec, RunStats stats) {}
 
   private S3Bench(Options opt, PrintStream out, PrintStream err, Clock clock) {
     this.opt = opt;
@@ -120,12 +125,19 @@ public final class S3Bench {
       List<Series> series = new ArrayList<>();
       Map<String, Object> baselineJson = new LinkedHashMap<>();
       boolean cleanOk;
+      ServerMemory memory = opt.serverPid() > 0 ? new ServerMemory(opt.serverPid()) : null;
       try {
         if (opt.op() != Op.PUT && !prepare(conns)) {
           return 1;
         }
         measure(client, conns, subject, series, baselineJson);
+        if (memory != null) {
+          serverMemory = memory.finish();
+        }
       } finally {
+        if (memory != null) {
+          memory.close();
+        }
         cleanOk = cleanup(conns, ownBucket);
         conns.forEach(Connection::close);
       }
@@ -183,7 +195,15 @@ public final class S3Bench {
     if (!opt.baseline()) {
       for (int r = 1; r <= opt.rounds(); r++) {
         String l = opt.rounds() == 1 ? label : label + " " + r + "/" + opt.rounds();
-        subject.merge(Load.run(conns, work, d, verify, l, err));
+        subject.merge(Load.run(conns, work, d, verify, opt.rate(), l, err));
+      }
+      double peak = subject.opsPerSec();
+      for (int percent : opt.latencyAt()) {
+        double rate = peak * percent / 100;
+        String l =
+            String.format(java.util.Locale.ROOT, "%s at %d%% (%.0f/s)", label, percent, rate);
+        latencyPoints.add(
+            new LatencyPoint(percent, rate, Load.run(conns, work, d, verify, rate, l, err)));
       }
       return;
     }
@@ -323,9 +343,17 @@ public final class S3Bench {
       RunStats stats, List<Series> series, Map<String, Object> baselineJson, String failedPhase)
       throws IOException {
     Report.table(out, opt, bucket, stats, series);
+    Report.latencyTable(out, opt, latencyPoints);
+    Report.memory(out, serverMemory);
     if (opt.json() != null) {
       Map<String, Object> json = Report.json(opt, bucket, stats, series);
       json.putAll(baselineJson);
+      if (!latencyPoints.isEmpty()) {
+        json.put("latencyAt", Report.latencyJson(latencyPoints));
+      }
+      if (serverMemory != null) {
+        json.put("serverMemory", serverMemory);
+      }
       if (failedPhase != null) {
         json.put("failedPhase", failedPhase);
       }

@@ -1,6 +1,8 @@
 package io.aquifer.bench.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -133,6 +135,64 @@ class FsBenchTest {
     assertTrue(denied.out().contains("--drop-caches was not permitted"), denied.out());
     assertTrue(denied.err().contains("--drop-caches"), denied.err());
     assertEquals(0, entries(data));
+  }
+
+  @Test
+  void baselineComparesWithPassthroughLlAndTheLocalDirectoryRoundByRound() throws Exception {
+    // builds libfuse3's passthrough_ll example and mounts it for real (CI installs fuse3 and
+    // libfuse3-dev); the subject here is a plain directory, so its ratios are near 1 by design
+    Path subject = Files.createDirectory(dir.resolve("subject"));
+    Path local = Files.createDirectory(dir.resolve("local"));
+    Path json = dir.resolve("cmp.json");
+    Result r =
+        bench(
+            "--dir",
+            subject.toString(),
+            "--baseline",
+            local.toString(),
+            "--rounds",
+            "2",
+            "--size",
+            "256KiB",
+            "--block",
+            "64KiB",
+            "--files",
+            "20",
+            "--duration",
+            "50ms",
+            "--json",
+            json.toString());
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("/passthrough_ll"), r.out());
+    assertTrue(r.err().contains("round 2/2: passthrough_ll"), r.err());
+    assertEquals(0, entries(subject));
+    assertEquals(0, entries(local), "nothing left in the baseline directory");
+    assertFalse(PassthroughBaseline.isMounted(local), "no mount left behind");
+    JsonNode cmp = new ObjectMapper().readTree(json.toFile()).get("comparison");
+    for (String p : List.of("seq write", "seq read", "random read 4KiB", "create", "unlink")) {
+      JsonNode row = cmp.get(p);
+      assertEquals(2, row.get("passthroughLl").size(), p);
+      for (String target : List.of("subject", "passthroughLl", "native")) {
+        for (JsonNode v : row.get(target)) {
+          assertTrue(v.asDouble() > 0, p + " " + target + " " + row);
+        }
+      }
+      assertTrue(row.get("ratioToPassthroughLl").asDouble() > 0, p);
+    }
+    assertEquals("MiB/s", cmp.get("seq read").get("unit").asText());
+    assertEquals("ops/s", cmp.get("stat").get("unit").asText());
+  }
+
+  @Test
+  void baselineWithoutTheExampleSourceSaysWhatToInstall() throws Exception {
+    PassthroughBaseline.Unavailable e =
+        assertThrows(
+            PassthroughBaseline.Unavailable.class,
+            () -> PassthroughBaseline.build(dir.resolve("no-examples")));
+    assertTrue(e.getMessage().contains("libfuse3-dev"), e.getMessage());
+    Result r = bench("--dir", dir.toString(), "--baseline", dir.resolve("absent").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--baseline: not a directory"), r.err());
   }
 
   @Test

@@ -64,6 +64,18 @@ class OptionsTest {
         "bench s3: --baseline is measured for --op get and put only",
         usageError(concat(base, "--op", "list", "--baseline")));
     assertTrue(usageError("--op", "get").startsWith("bench s3: --endpoint is required"));
+    assertEquals(
+        "bench s3: --rate: must be a positive rate: 0",
+        usageError(concat(base, "--op", "get", "--rate", "0")));
+    assertEquals(
+        "bench s3: --latency-at: percentages are 1 to 100: 150",
+        usageError(concat(base, "--op", "get", "--latency-at", "50,150")));
+    assertEquals(
+        "bench s3: --rate and --latency-at exclude each other",
+        usageError(concat(base, "--op", "get", "--rate", "10", "--latency-at", "50")));
+    assertEquals(
+        "bench s3: --baseline runs closed loop; leave out --rate and --latency-at",
+        usageError(concat(base, "--op", "get", "--rate", "10", "--baseline")));
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -112,6 +112,57 @@ class S3BenchTest {
   }
 
   @Test
+  void rateRunsOpenLoopAndNeverSendsMoreThanScheduled(@TempDir Path tmp) throws Exception {
+    // 40 requests/s for 1 s over 2 connections: at most 40 are due before the deadline, however
+    // fast the server is (a closed loop sends thousands here)
+    Path json = tmp.resolve("r.json");
+    Result r = bench("--op", "get", "--rate", "40", "--json", json.toString());
+    assertClean(r);
+    long ops = ops(r.out(), "get");
+    assertTrue(ops >= 1 && ops <= 40, r.out());
+    assertEquals(ops, new ObjectMapper().readTree(json.toFile()).at("/results/get/ops").asLong());
+  }
+
+  @Test
+  void latencyAtRunsAtSharesOfTheMeasuredPeakAndReportsServerMemory(@TempDir Path tmp)
+      throws Exception {
+    Path json = tmp.resolve("r.json");
+    long pid = ProcessHandle.current().pid();
+    Result r =
+        bench(
+            "--op",
+            "get",
+            "--latency-at",
+            "10,20",
+            "--server-pid",
+            Long.toString(pid),
+            "--json",
+            json.toString());
+    assertClean(r);
+    assertTrue(r.out().contains("latency under load"), r.out());
+    JsonNode j = new ObjectMapper().readTree(json.toFile());
+    double peak = j.at("/results/get/opsPerSec").asDouble();
+    JsonNode points = j.get("latencyAt");
+    assertEquals(2, points.size(), j.toString());
+    for (int i = 0; i < 2; i++) {
+      JsonNode p = points.get(i);
+      int percent = i == 0 ? 10 : 20;
+      assertEquals(percent, p.get("percentOfPeak").asInt());
+      assertEquals(peak * percent / 100, p.get("targetOpsPerSec").asDouble(), peak * 1e-6);
+      // open loop over 1 s: no more than the target's requests were sent
+      assertTrue(p.get("opsPerSec").asDouble() > 0, p.toString());
+      assertTrue(p.at("/latencyMillis/p99").asDouble() > 0, p.toString());
+      assertEquals(0, p.get("errors").asLong());
+    }
+    JsonNode mem = j.get("serverMemory");
+    assertEquals(pid, mem.get("pid").asLong());
+    assertTrue(mem.get("peakRssBytes").asLong() > 0, mem.toString());
+    // the kernel updates VmHWM lazily, so it may trail the highest sample; both are real readings
+    assertTrue(mem.get("vmHwmBytes").asLong() > 0, mem.toString());
+    assertTrue(r.out().contains("server pid " + pid + ": peak RSS"), r.out());
+  }
+
+  @Test
   void deleteRemovesEachPreparedObjectOnce() {
     Result r = bench("--op", "delete", "--duration", "30s");
     assertClean(r);

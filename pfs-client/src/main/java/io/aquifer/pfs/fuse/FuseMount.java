@@ -88,7 +88,21 @@ public final class FuseMount implements AutoCloseable {
       session.abandon();
       throw e;
     }
+    setReadAhead(device, options.readAhead());
     return new FuseMount(where, session, viaFusermount, device);
+  }
+
+  /** Sets the mount's readahead through sysfs (root only); a failure is logged, not fatal. */
+  private static void setReadAhead(String device, int bytes) {
+    Path file = Path.of("/sys/class/bdi", device, "read_ahead_kb");
+    if (bytes == 0 || !Files.isWritable(file)) {
+      return;
+    }
+    try {
+      Files.writeString(file, Integer.toString(bytes / 1024), StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.INFO, "fuse: cannot set " + file + ": " + e.getMessage());
+    }
   }
 
   private static long mountFlags(FuseMountOptions options) {
@@ -180,8 +194,8 @@ public final class FuseMount implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (!session.hasEnded() && MountTable.contains(mountPoint, device)) {
-      unmountMine();
+    if (MountTable.contains(mountPoint, device)) {
+      unmountMine(); // also when the workers are gone: a dead mount must not stay behind
     }
     try {
       if (!session.awaitEnd(10, TimeUnit.SECONDS)) {

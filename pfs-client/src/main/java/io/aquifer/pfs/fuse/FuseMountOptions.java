@@ -16,6 +16,9 @@ package io.aquifer.pfs.fuse;
  * @param allowOther let users other than the mounting one in (not root: needs {@code
  *     user_allow_other} in /etc/fuse.conf)
  * @param readOnly mount read-only
+ * @param readAhead the kernel's readahead for the mount in bytes (its {@code read_ahead_kb}), set
+ *     when root can write it; the kernel's default (128 KiB) caps sequential READs at 128 KiB, so
+ *     the default is {@code maxWrite}; 0 leaves the kernel's default
  * @param debug log every request (opcode, unique, inode, length) at INFO
  * @param forceFusermount mount through {@code fusermount3} even when mount(2) would work (as root)
  */
@@ -28,6 +31,7 @@ public record FuseMountOptions(
     boolean defaultPermissions,
     boolean allowOther,
     boolean readOnly,
+    int readAhead,
     boolean debug,
     boolean forceFusermount) {
   /** The default number of workers. */
@@ -45,6 +49,10 @@ public record FuseMountOptions(
     if (workers < 1 || workers > 256) {
       throw new IllegalArgumentException("workers must be in 1..256, got " + workers);
     }
+    if (readAhead < 0 || readAhead % 1024 != 0) {
+      throw new IllegalArgumentException(
+          "readAhead must be a non-negative multiple of 1024, got " + readAhead);
+    }
     if (maxWrite < 4096 || maxWrite > MAX_MAX_WRITE || maxWrite % 4096 != 0) {
       throw new IllegalArgumentException(
           "maxWrite must be a multiple of 4096 in 4096.." + MAX_MAX_WRITE + ", got " + maxWrite);
@@ -60,7 +68,8 @@ public record FuseMountOptions(
 
   /**
    * Defaults: fsName and subtype {@code aquifer}, 8 workers, 1 MiB writes, no writeback cache,
-   * default permissions, not allow_other, read-write, no debug log, mount(2) when root.
+   * default permissions, not allow_other, read-write, 1 MiB readahead, no debug log, mount(2) when
+   * root.
    */
   public static FuseMountOptions defaults() {
     return new FuseMountOptions(
@@ -72,6 +81,7 @@ public record FuseMountOptions(
         true,
         false,
         false,
+        DEFAULT_MAX_WRITE,
         false,
         false);
   }
@@ -87,6 +97,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -102,6 +113,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -117,6 +129,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -132,6 +145,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -147,6 +161,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -162,6 +177,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -177,6 +193,23 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
+        debug,
+        forceFusermount);
+  }
+
+  /** With another readahead (bytes; 0: the kernel's default). */
+  public FuseMountOptions withReadAhead(int readAhead) {
+    return new FuseMountOptions(
+        fsName,
+        subtype,
+        workers,
+        maxWrite,
+        writebackCache,
+        defaultPermissions,
+        allowOther,
+        readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -192,6 +225,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }
@@ -207,6 +241,7 @@ public record FuseMountOptions(
         defaultPermissions,
         allowOther,
         readOnly,
+        readAhead,
         debug,
         forceFusermount);
   }

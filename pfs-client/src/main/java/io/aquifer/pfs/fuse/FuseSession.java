@@ -1,6 +1,26 @@
 package io.aquifer.pfs.fuse;
 
-import static io.aquifer.pfs.fuse.FuseProtocol.*;
+import static io.aquifer.pfs.fuse.FuseProtocol.ASYNC_READ;
+import static io.aquifer.pfs.fuse.FuseProtocol.ATOMIC_O_TRUNC;
+import static io.aquifer.pfs.fuse.FuseProtocol.BIG_WRITES;
+import static io.aquifer.pfs.fuse.FuseProtocol.DEFAULT_MAX_PAGES;
+import static io.aquifer.pfs.fuse.FuseProtocol.DEV_IOC_CLONE;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_OPCODE;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_UNIQUE;
+import static io.aquifer.pfs.fuse.FuseProtocol.INIT;
+import static io.aquifer.pfs.fuse.FuseProtocol.INIT_EXT;
+import static io.aquifer.pfs.fuse.FuseProtocol.INIT_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.IN_HEADER;
+import static io.aquifer.pfs.fuse.FuseProtocol.KERNEL_MINOR_VERSION;
+import static io.aquifer.pfs.fuse.FuseProtocol.KERNEL_VERSION;
+import static io.aquifer.pfs.fuse.FuseProtocol.MAX_PAGES;
+import static io.aquifer.pfs.fuse.FuseProtocol.MIN_KERNEL_MINOR;
+import static io.aquifer.pfs.fuse.FuseProtocol.MIN_READ_BUFFER;
+import static io.aquifer.pfs.fuse.FuseProtocol.OUT_HEADER;
+import static io.aquifer.pfs.fuse.FuseProtocol.PAGE_SIZE;
+import static io.aquifer.pfs.fuse.FuseProtocol.PARALLEL_DIROPS;
+import static io.aquifer.pfs.fuse.FuseProtocol.WRITEBACK_CACHE;
+import static io.aquifer.pfs.fuse.FuseProtocol.opName;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -221,12 +241,21 @@ final class FuseSession {
   void start() throws IOException {
     int[] fds = new int[options.workers()];
     clonedDescriptors = true;
-    for (int i = 0; i < fds.length; i++) {
-      fds[i] = clonedDescriptors ? cloneDescriptor() : sessionFd;
-      if (fds[i] < 0) {
-        clonedDescriptors = false;
-        fds[i] = sessionFd;
+    try {
+      for (int i = 0; i < fds.length; i++) {
+        fds[i] = clonedDescriptors ? cloneDescriptor() : sessionFd;
+        if (fds[i] < 0) {
+          clonedDescriptors = false;
+          fds[i] = sessionFd;
+        }
       }
+    } catch (IOException e) {
+      for (int fd : fds) {
+        if (fd > 0 && fd != sessionFd) {
+          closeQuietly(fd);
+        }
+      }
+      throw e;
     }
     live.set(fds.length);
     for (int i = 0; i < fds.length; i++) {

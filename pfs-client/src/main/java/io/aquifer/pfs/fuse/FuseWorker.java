@@ -1,6 +1,61 @@
 package io.aquifer.pfs.fuse;
 
-import static io.aquifer.pfs.fuse.FuseProtocol.*;
+import static io.aquifer.pfs.fuse.FuseProtocol.ATTR_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.BATCH_FORGET;
+import static io.aquifer.pfs.fuse.FuseProtocol.CREATE;
+import static io.aquifer.pfs.fuse.FuseProtocol.DESTROY;
+import static io.aquifer.pfs.fuse.FuseProtocol.ENTRY_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.FALLOCATE;
+import static io.aquifer.pfs.fuse.FuseProtocol.FATTR_FH;
+import static io.aquifer.pfs.fuse.FuseProtocol.FLUSH;
+import static io.aquifer.pfs.fuse.FuseProtocol.FORGET;
+import static io.aquifer.pfs.fuse.FuseProtocol.FSYNC;
+import static io.aquifer.pfs.fuse.FuseProtocol.FSYNCDIR;
+import static io.aquifer.pfs.fuse.FuseProtocol.FSYNC_FDATASYNC;
+import static io.aquifer.pfs.fuse.FuseProtocol.GETATTR;
+import static io.aquifer.pfs.fuse.FuseProtocol.GETATTR_FH;
+import static io.aquifer.pfs.fuse.FuseProtocol.GETXATTR;
+import static io.aquifer.pfs.fuse.FuseProtocol.GETXATTR_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_GID;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_LEN;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_NODEID;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_OPCODE;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_PID;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_UID;
+import static io.aquifer.pfs.fuse.FuseProtocol.H_UNIQUE;
+import static io.aquifer.pfs.fuse.FuseProtocol.INIT;
+import static io.aquifer.pfs.fuse.FuseProtocol.INTERRUPT;
+import static io.aquifer.pfs.fuse.FuseProtocol.IN_HEADER;
+import static io.aquifer.pfs.fuse.FuseProtocol.IOCTL;
+import static io.aquifer.pfs.fuse.FuseProtocol.LINK;
+import static io.aquifer.pfs.fuse.FuseProtocol.LISTXATTR;
+import static io.aquifer.pfs.fuse.FuseProtocol.LOOKUP;
+import static io.aquifer.pfs.fuse.FuseProtocol.MKDIR;
+import static io.aquifer.pfs.fuse.FuseProtocol.MKNOD;
+import static io.aquifer.pfs.fuse.FuseProtocol.OPEN;
+import static io.aquifer.pfs.fuse.FuseProtocol.OPENDIR;
+import static io.aquifer.pfs.fuse.FuseProtocol.OPEN_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.OUT_HEADER;
+import static io.aquifer.pfs.fuse.FuseProtocol.PAGE_SIZE;
+import static io.aquifer.pfs.fuse.FuseProtocol.READ;
+import static io.aquifer.pfs.fuse.FuseProtocol.READDIR;
+import static io.aquifer.pfs.fuse.FuseProtocol.READLINK;
+import static io.aquifer.pfs.fuse.FuseProtocol.RELEASE;
+import static io.aquifer.pfs.fuse.FuseProtocol.RELEASEDIR;
+import static io.aquifer.pfs.fuse.FuseProtocol.REMOVEXATTR;
+import static io.aquifer.pfs.fuse.FuseProtocol.RENAME;
+import static io.aquifer.pfs.fuse.FuseProtocol.RENAME2;
+import static io.aquifer.pfs.fuse.FuseProtocol.RMDIR;
+import static io.aquifer.pfs.fuse.FuseProtocol.SETATTR;
+import static io.aquifer.pfs.fuse.FuseProtocol.SETXATTR;
+import static io.aquifer.pfs.fuse.FuseProtocol.STATFS;
+import static io.aquifer.pfs.fuse.FuseProtocol.STATFS_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.SYMLINK;
+import static io.aquifer.pfs.fuse.FuseProtocol.UNLINK;
+import static io.aquifer.pfs.fuse.FuseProtocol.WRITE;
+import static io.aquifer.pfs.fuse.FuseProtocol.WRITE_IN;
+import static io.aquifer.pfs.fuse.FuseProtocol.WRITE_OUT;
+import static io.aquifer.pfs.fuse.FuseProtocol.opName;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -27,7 +82,6 @@ import java.nio.charset.StandardCharsets;
 final class FuseWorker implements Runnable {
   private static final System.Logger LOG = System.getLogger(FuseWorker.class.getName());
 
-  private static final int ENODATA = FuseException.ENODATA;
   private static final int EOPNOTSUPP = FuseException.EOPNOTSUPP;
   private static final int ENOSYS = FuseException.ENOSYS;
   private static final int EIO = FuseException.EIO;
@@ -180,9 +234,12 @@ final class FuseWorker implements Runnable {
       case FSYNCDIR -> reply(0);
       case CREATE -> create();
       case INTERRUPT -> {} // the operation runs to its end; its reply is then dropped or used
-      case GETXATTR, REMOVEXATTR -> replyError(ENODATA); // no attribute has a value
+      // No extended attributes. ENOSYS to GETXATTR makes the kernel stop asking (it would
+      // otherwise ask for security.capability before every WRITE) and answer EOPNOTSUPP itself;
+      // the list is empty, so getfattr -d and cp -a find nothing to copy.
+      case GETXATTR -> replyError(ENOSYS);
       case LISTXATTR -> listxattr();
-      case SETXATTR, FALLOCATE -> replyError(EOPNOTSUPP);
+      case SETXATTR, REMOVEXATTR, FALLOCATE -> replyError(EOPNOTSUPP);
       case IOCTL -> replyError(Libc.ENOTTY);
       case DESTROY -> {
         reply(0);

@@ -37,12 +37,15 @@ final class Fusermount {
       int pid = Libc.spawn(argv, env.toArray(String[]::new), theirs, childFd, stderr.toString());
       Libc.close(theirs);
       theirs = -1;
-      int fd;
+      int fd = -1;
       try {
         fd = Libc.receiveFd(mine); // returns when fusermount3 sends the fd or exits
       } finally {
         int status = Libc.waitpid(pid);
         if (status != 0) {
+          if (fd >= 0) {
+            Libc.close(fd);
+          }
           throw new IOException(
               COMMAND + " " + mountPoint + " exited with " + status + ": " + text(stderr));
         }

@@ -147,6 +147,95 @@ class FuseDataTest {
   }
 
   @Test
+  void sequentialReadsArriveAsOneMebibyteRequests() throws Exception {
+    byte[] data = new byte[16 * MIB];
+    new Random(5).nextBytes(data);
+    m.fs.putFile("cold.bin", data); // not in the page cache: every byte is READ from the fs
+    Path copy = tmp.resolve("cold.copy");
+    TestMount.Result dd =
+        TestMount.run("dd", "if=" + m.path("cold.bin"), "of=" + copy, "bs=1M", "status=none");
+    assertEquals(0, dd.status(), dd.toString());
+    assertArrayEquals(data, Files.readAllBytes(copy));
+    if (Libc.getuid() == 0) { // readahead is raised to 1 MiB through sysfs, which needs root
+      assertEquals(MIB, m.fs.maxReadSeen.get(), "largest READ");
+      assertTrue(m.fs.reads.get() <= 20, m.fs.reads + " READs for 16 MiB");
+    }
+  }
+
+  @Test
+  void writesDoNotAskForXattrsEachTime() throws Exception {
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(FuseWorker.class.getName());
+    java.util.concurrent.atomic.AtomicInteger getxattr =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger requests =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.logging.Handler count =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            requests.incrementAndGet();
+            if (record.getMessage().startsWith("fuse: getxattr ")) {
+              getxattr.incrementAndGet();
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    m.close();
+    m =
+        TestMount.mount(
+            tmp.resolve("mnt"),
+            FuseMountOptions.defaults().withName("memfs", "memfs").withDebug(true));
+    logger.addHandler(count);
+    try {
+      TestMount.Result dd =
+          TestMount.run(
+              "dd", "if=/dev/zero", "of=" + m.path("z"), "bs=1M", "count=16", "status=none");
+      assertEquals(0, dd.status(), dd.toString());
+      TestMount.Result ls = TestMount.run("ls", "-l", m.dir.toString());
+      assertEquals(0, ls.status(), ls.toString());
+    } finally {
+      logger.removeHandler(count);
+    }
+    assertEquals(16, m.fs.writes.get());
+    assertTrue(requests.get() >= 16, "the debug log saw the requests");
+    assertTrue(getxattr.get() <= 1, getxattr + " GETXATTR for 16 writes and an ls -l");
+  }
+
+  @Test
+  void writebackCacheRoundTrip() throws Exception {
+    m.close();
+    m =
+        TestMount.mount(
+            tmp.resolve("mnt"),
+            FuseMountOptions.defaults().withName("memfs", "memfs").withWritebackCache(true));
+    assertTrue(m.mount.init().writebackCache(), m.mount.init().toString());
+    Path f = m.path("wb.bin");
+    writeFile(f, 13, 8);
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.write(
+          ByteBuffer.wrap("patched".getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 100);
+      ch.force(true);
+    }
+    byte[] want = new byte[8 * MIB];
+    for (int i = 0; i < 8; i++) {
+      System.arraycopy(chunk(13, i, MIB), 0, want, i * MIB, MIB);
+    }
+    System.arraycopy(
+        "patched".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, want, 100, 7);
+    Path copy = tmp.resolve("wb.copy");
+    assertEquals(0, TestMount.run("cp", f.toString(), copy.toString()).status());
+    assertArrayEquals(want, Files.readAllBytes(copy));
+    assertEquals(
+        8L * MIB, m.fs.getattr(m.fs.lookup(FuseOps.ROOT, "wb.bin").ino(), -1).attr().size());
+  }
+
+  @Test
   void openWithTruncateReplacesContent() throws Exception {
     Path f = m.path("t.txt");
     Files.writeString(f, "a long first version of the content");

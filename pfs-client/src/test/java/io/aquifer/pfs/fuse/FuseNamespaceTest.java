@@ -206,6 +206,21 @@ class FuseNamespaceTest {
   }
 
   @Test
+  void mknodMakesRegularFilesOnly() throws Exception {
+    String script =
+        "import os, stat, sys; os.mknod(sys.argv[1], stat.S_IFREG | 0o640); print(oct(os.stat(sys.argv[1]).st_mode))";
+    TestMount.Result mknod = TestMount.run("python3", "-c", script, m.path("node").toString());
+    assertEquals("0o100640\n", mknod.out(), mknod.toString());
+    assertEquals(0, Files.size(m.path("node")));
+    TestMount.Result fifo = TestMount.run("mkfifo", m.path("fifo").toString());
+    assertNotEquals(0, fifo.status());
+    assertTrue(fifo.err().contains("Operation not permitted"), fifo.toString());
+    TestMount.Result link =
+        TestMount.run("ln", m.path("node").toString(), m.path("hard").toString());
+    assertTrue(link.err().contains("Operation not permitted"), link.toString());
+  }
+
+  @Test
   void namesAreUtf8() throws Exception {
     String name = "naïve-日本語-\uD83D\uDE00.txt";
     Files.writeString(m.path(name), "ok");

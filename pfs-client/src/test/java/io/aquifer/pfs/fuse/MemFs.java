@@ -82,6 +82,8 @@ final class MemFs implements FuseOps {
 
   final AtomicInteger maxWriteSeen = new AtomicInteger();
   final AtomicInteger writes = new AtomicInteger();
+  final AtomicInteger maxReadSeen = new AtomicInteger();
+  final AtomicInteger reads = new AtomicInteger();
   final AtomicInteger lastRenameFlags = new AtomicInteger(-1);
   final AtomicInteger destroys = new AtomicInteger();
   volatile FuseInit initSeen;
@@ -140,6 +142,21 @@ final class MemFs implements FuseOps {
         nodes.put(f.ino, f);
         root.children.put(prefix + i, f.ino);
       }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Adds a file with {@code data} to the root directly (its pages are in no cache). */
+  void putFile(String name, byte[] data) {
+    lock.writeLock().lock();
+    try {
+      Node f = new Node(nextIno.getAndIncrement(), FuseAttr.S_IFREG | 0644, 0, 0);
+      f.data = data.clone();
+      f.size = data.length;
+      f.name = name;
+      nodes.put(f.ino, f);
+      node(ROOT).children.put(name, f.ino);
     } finally {
       lock.writeLock().unlock();
     }
@@ -355,6 +372,9 @@ final class MemFs implements FuseOps {
 
   @Override
   public void rename(long parent, String name, long newParent, String newName, int flags) {
+    if ((flags & ~RENAME_NOREPLACE) != 0) {
+      throw new FuseException(FuseException.EINVAL, "rename flags " + flags + " not supported");
+    }
     lastRenameFlags.set(flags);
     lock.writeLock().lock();
     try {
@@ -399,6 +419,8 @@ final class MemFs implements FuseOps {
 
   @Override
   public int read(long ino, long fh, long offset, ByteBuffer dst) {
+    maxReadSeen.accumulateAndGet(dst.remaining(), Math::max);
+    reads.incrementAndGet();
     lock.readLock().lock();
     try {
       Node n = node(ino);

@@ -30,6 +30,11 @@ final class TestMount implements AutoCloseable {
     return new TestMount(fs, FuseMount.mount(dir, fs, options), dir);
   }
 
+  /** Mounts another file system ({@link #fs} is then null). */
+  static TestMount mount(Path dir, FuseOps ops, FuseMountOptions options) throws IOException {
+    return new TestMount(null, FuseMount.mount(dir, ops, options), dir);
+  }
+
   static TestMount mount(Path dir) throws IOException {
     return mount(dir, FuseMountOptions.defaults().withName("memfs", "memfs"));
   }
