@@ -309,6 +309,25 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     n.unlinked = true;
   }
 
+  /** Undoes {@link #hideLocked} after the rename it made way for failed (best effort). */
+  private void unhideLocked(Node dir, Node n, String name) {
+    Loc at = loc(n);
+    Loc back = childLoc(dir, name);
+    try {
+      conn.change(
+          c -> {
+            c.rename(at.bucket(), at.path(), back.path(), true);
+            return null;
+          });
+      n.unlinked = false;
+      inodes.unhide(n, dir, name);
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "mount: could not move " + at.path() + " back to " + back.path() + ": " + e);
+    }
+  }
+
   @Override
   public void rmdir(long parent, String name) {
     Node dir = dir(parent);
@@ -353,6 +372,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       renamedUnder(src);
     }
     List<Node> locked = new ArrayList<>(2);
+    Node hidden = null;
     for (Node x : ordered(src, dst)) {
       x.lock.lock();
       locked.add(x);
@@ -360,15 +380,23 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     try {
       if (dst != null && !noReplace && !dst.isDir() && dst.openCount > 0) {
         hideLocked(dd, dst, to);
+        hidden = dst;
       }
       if (src != null && src.dirty != null) {
         src.dirty.renamed();
       }
-      conn.change(
-          c -> {
-            c.rename(from.bucket(), from.path(), to.path(), noReplace);
-            return null;
-          });
+      try {
+        conn.change(
+            c -> {
+              c.rename(from.bucket(), from.path(), to.path(), noReplace);
+              return null;
+            });
+      } catch (RuntimeException e) {
+        if (hidden != null) {
+          unhideLocked(dd, hidden, newName);
+        }
+        throw e;
+      }
       if (src != null) {
         inodes.move(src, dd, newName);
       } else if (dst != null && !dst.unlinked) {

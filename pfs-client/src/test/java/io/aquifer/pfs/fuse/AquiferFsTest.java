@@ -465,6 +465,20 @@ class AquiferFsTest {
   }
 
   @Test
+  void aFailedRenameOverAnOpenFileLeavesTheTargetInPlace() throws Exception {
+    v.writeFile("s", new byte[] {1});
+    v.writeFile("t", new byte[] {2});
+    long r = v.open("t", O_RDONLY);
+    fx.store.delete(BUCKET, "s");
+    assertEquals(FuseException.ENOENT, errno(() -> v.rename("s", "t", 0)));
+    assertArrayEquals(new byte[] {2}, fx.object("t"));
+    assertEquals(List.of("t"), v.ls(""));
+    assertEquals(1, fs.getattr(v.ino(r), r).attr().nlink());
+    v.close(r);
+    assertArrayEquals(new byte[] {2}, v.readFile("t"));
+  }
+
+  @Test
   void closeToOpenBetweenTwoMounts() {
     Vfs other =
         new Vfs(fx.mount(AquiferFsOptions.defaults(BUCKET).withAttrTtl(Duration.ofHours(1))));
