@@ -26,7 +26,9 @@ public enum Errno {
   /** No space: the bucket's quota or the largest object size is reached. */
   ENOSPC(28),
   /** The directory is not empty. */
-  ENOTEMPTY(39);
+  ENOTEMPTY(39),
+  /** A read pinned to one version of a file found another: the file was replaced while open. */
+  ESTALE(116);
 
   private final int number;
 

@@ -183,6 +183,14 @@ public final class FileClient {
    * @return the bytes read: fewer than {@code length} only at the end of the file
    */
   public long read(String bucket, String path, long offset, ByteBuf dst, long length) {
+    return read(bucket, path, offset, dst, length, null);
+  }
+
+  /**
+   * As {@link #read(String, String, long, ByteBuf, long)}, from the version with ETag {@code etag}
+   * only ({@link Errno#ESTALE} when the file was replaced); null reads any.
+   */
+  public long read(String bucket, String path, long offset, ByteBuf dst, long length, String etag) {
     if (offset < 0 || length < 0) {
       throw new FsException(Errno.EINVAL, "read: negative offset or length");
     }
@@ -193,7 +201,7 @@ public final class FileClient {
     long total = 0;
     try {
       while (next < units && inflight.size() < config.readsInFlight()) {
-        inflight.add(readUnit(bucket, path, offset, length, next++));
+        inflight.add(readUnit(bucket, path, offset, length, next++, etag));
       }
       boolean eof = false;
       while (!inflight.isEmpty()) {
@@ -209,7 +217,7 @@ public final class FileClient {
           }
         }
         if (!eof && next < units) {
-          inflight.add(readUnit(bucket, path, offset, length, next++));
+          inflight.add(readUnit(bucket, path, offset, length, next++, etag));
         }
       }
       return total;
@@ -222,7 +230,7 @@ public final class FileClient {
   }
 
   private CompletableFuture<Response> readUnit(
-      String bucket, String path, long offset, long length, long index) {
+      String bucket, String path, long offset, long length, long index, String etag) {
     int unit = config.readUnitBytes();
     long start = index * unit;
     int len = (int) Math.min(unit, length - start);
@@ -230,6 +238,9 @@ public final class FileClient {
     FileWire.writeString(h, path);
     h.writeLong(offset + start);
     h.writeInt(len);
+    if (etag != null) {
+      FileWire.writeString(h, etag);
+    }
     return connection.request(h, null);
   }
 

@@ -303,6 +303,17 @@ public final class FileService {
    *     Errno#EIO}
    */
   public int read(String bucket, String path, long offset, ByteBuf dst, int length) {
+    return read(bucket, path, offset, dst, length, null);
+  }
+
+  /**
+   * As {@link #read(String, String, long, ByteBuf, int)}, from the version whose ETag is {@code
+   * etag} only.
+   *
+   * @param etag the ETag the file must have, or null for any
+   * @throws FsException {@link Errno#ESTALE} when the file now has another ETag (it was replaced)
+   */
+  public int read(String bucket, String path, long offset, ByteBuf dst, int length, String etag) {
     String p = Paths.check(path);
     if (offset < 0 || length < 0) {
       throw new FsException(Errno.EINVAL, "read: negative offset or length");
@@ -323,6 +334,10 @@ public final class FileService {
       throw fail("read", bucket, p, e);
     }
     try (r) {
+      if (etag != null && !etag.equals(r.info().etag())) {
+        throw new FsException(
+            Errno.ESTALE, "read " + bucket + "/" + p + ": the file was replaced while open");
+      }
       dst.ensureWritable(length);
       if (dst.nioBufferCount() != 1) {
         throw new IllegalArgumentException("read needs a contiguous destination buffer");

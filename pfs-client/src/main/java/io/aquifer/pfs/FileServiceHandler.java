@@ -260,6 +260,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     String path = FileWire.readString(h);
     long offset = h.readLong();
     int length = h.readInt();
+    String etag = h.isReadable() ? FileWire.readString(h) : null;
     if (length < 0 || length > maxReadBytes) {
       throw new FsException(
           Errno.EINVAL, "read of " + length + " bytes; at most " + maxReadBytes + " per request");
@@ -268,7 +269,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     try {
       ByteBuf data = allocator.directBuffer(length);
       try {
-        service.read(bucket, path, offset, data, length);
+        service.read(bucket, path, offset, data, length, etag);
       } catch (RuntimeException e) {
         data.release();
         throw e;

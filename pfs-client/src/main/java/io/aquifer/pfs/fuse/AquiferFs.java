@@ -309,6 +309,25 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     n.unlinked = true;
   }
 
+  /** Undoes {@link #hideLocked} after the rename it made way for failed (best effort). */
+  private void unhideLocked(Node dir, Node n, String name) {
+    Loc at = loc(n);
+    Loc back = childLoc(dir, name);
+    try {
+      conn.change(
+          c -> {
+            c.rename(at.bucket(), at.path(), back.path(), true);
+            return null;
+          });
+      n.unlinked = false;
+      inodes.unhide(n, dir, name);
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "mount: could not move " + at.path() + " back to " + back.path() + ": " + e);
+    }
+  }
+
   @Override
   public void rmdir(long parent, String name) {
     Node dir = dir(parent);
@@ -353,6 +372,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       renamedUnder(src);
     }
     List<Node> locked = new ArrayList<>(2);
+    Node hidden = null;
     for (Node x : ordered(src, dst)) {
       x.lock.lock();
       locked.add(x);
@@ -360,15 +380,23 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     try {
       if (dst != null && !noReplace && !dst.isDir() && dst.openCount > 0) {
         hideLocked(dd, dst, to);
+        hidden = dst;
       }
       if (src != null && src.dirty != null) {
         src.dirty.renamed();
       }
-      conn.change(
-          c -> {
-            c.rename(from.bucket(), from.path(), to.path(), noReplace);
-            return null;
-          });
+      try {
+        conn.change(
+            c -> {
+              c.rename(from.bucket(), from.path(), to.path(), noReplace);
+              return null;
+            });
+      } catch (RuntimeException e) {
+        if (hidden != null) {
+          unhideLocked(dd, hidden, newName);
+        }
+        throw e;
+      }
       if (src != null) {
         inodes.move(src, dd, newName);
       } else if (dst != null && !dst.unlinked) {
@@ -512,7 +540,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
             readMemory,
             prefetchers,
             alloc);
-    handles.put(fh, new Handle(fh, n, flags, ra));
+    handles.put(fh, new Handle(fh, n, flags, ra, currentAttr(n).etag()));
     return fh;
   }
 
@@ -522,6 +550,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     Node n = h.node;
     long size;
     Loc l;
+    String etag;
     n.lock.lock();
     try {
       if (n.dirty != null) {
@@ -529,13 +558,14 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       }
       size = n.attr.size();
       l = loc(n);
+      etag = h.etag;
     } finally {
       n.lock.unlock();
     }
     if (offset >= size) {
       return 0;
     }
-    return h.readAhead.read(conn, l.bucket(), l.path(), offset, dst, size);
+    return h.readAhead.read(conn, l.bucket(), l.path(), etag, offset, dst, size);
   }
 
   /** The read-ahead window of an open handle, for tests. */
@@ -570,7 +600,8 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       n.dirty =
           size == 0
               ? DirtyFile.empty(options.spillDir())
-              : DirtyFile.copyOf(options.spillDir(), conn, l.bucket(), l.path(), size, alloc);
+              : DirtyFile.copyOf(
+                  options.spillDir(), conn, l.bucket(), l.path(), n.attr.etag(), size, alloc);
     }
   }
 
@@ -590,11 +621,18 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
             size == 0 || n.attr.size() == 0
                 ? DirtyFile.empty(options.spillDir())
                 : DirtyFile.copyOf(
-                    options.spillDir(), conn, l.bucket(), l.path(), n.attr.size(), alloc)) {
+                    options.spillDir(),
+                    conn,
+                    l.bucket(),
+                    l.path(),
+                    n.attr.etag(),
+                    n.attr.size(),
+                    alloc)) {
           d.truncate(size);
           FileAttr a = d.commit(conn, l.bucket(), l.path(), alloc);
           n.seenAtOpen = null;
           setAttrLocked(n, a);
+          repin(n, a);
         }
         return;
       }
@@ -603,7 +641,13 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
             size == 0
                 ? DirtyFile.empty(options.spillDir())
                 : DirtyFile.copyOf(
-                    options.spillDir(), conn, l.bucket(), l.path(), n.attr.size(), alloc);
+                    options.spillDir(),
+                    conn,
+                    l.bucket(),
+                    l.path(),
+                    n.attr.etag(),
+                    n.attr.size(),
+                    alloc);
         if (size == 0 && n.attr.size() == 0) {
           return;
         }
@@ -651,6 +695,16 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     FileAttr a = n.dirty.commit(conn, l.bucket(), l.path(), alloc);
     n.seenAtOpen = null;
     setAttrLocked(n, a);
+    repin(n, a);
+  }
+
+  /** This mount replaced the node's content: its handles read the new version. */
+  private void repin(Node n, FileAttr a) {
+    for (Handle h : handles.values()) {
+      if (h.node == n) {
+        h.etag = a.etag();
+      }
+    }
   }
 
   @Override

@@ -59,7 +59,13 @@ final class DirtyFile implements AutoCloseable {
 
   /** The file's current {@code size} bytes, fetched from the server, as the starting content. */
   static DirtyFile copyOf(
-      Path dir, Connector conn, String bucket, String file, long size, ByteBufAllocator alloc) {
+      Path dir,
+      Connector conn,
+      String bucket,
+      String file,
+      String etag,
+      long size,
+      ByteBufAllocator alloc) {
     DirtyFile d = new DirtyFile(dir);
     try {
       ByteBuf buf = alloc.directBuffer(COPY_BYTES);
@@ -72,7 +78,7 @@ final class DirtyFile implements AutoCloseable {
               conn.read(
                   c -> {
                     buf.clear();
-                    return c.read(bucket, file, pos, buf, want);
+                    return c.read(bucket, file, pos, buf, want, etag);
                   });
           if (n <= 0) {
             break;

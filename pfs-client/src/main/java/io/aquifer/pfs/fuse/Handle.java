@@ -8,7 +8,11 @@ final class Handle {
   final boolean writable;
   final ReadAhead readAhead;
 
-  Handle(long fh, Node node, int flags, ReadAhead readAhead) {
+  /** The ETag reads must find (the version opened, or this mount's last commit of it). */
+  volatile String etag;
+
+  Handle(long fh, Node node, int flags, ReadAhead readAhead, String etag) {
+    this.etag = etag;
     this.fh = fh;
     this.node = node;
     this.flags = flags;

@@ -84,6 +84,12 @@ final class Inodes {
     }
   }
 
+  /** Puts a hidden node back at {@code name} in {@code dir}. */
+  synchronized void unhide(Node n, Node dir, String name) {
+    n.detached = false;
+    move(n, dir, name);
+  }
+
   /** Renames {@code n} in place to a hidden name, leaving the directory's names. */
   synchronized void hide(Node n, String hiddenName) {
     if (n.parent != null && n.parent.children.get(n.name) == n) {

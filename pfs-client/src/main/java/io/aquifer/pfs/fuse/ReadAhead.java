@@ -30,6 +30,7 @@ final class ReadAhead implements AutoCloseable {
   private final TreeMap<Long, Chunk> chunks = new TreeMap<>();
   private long window;
   private long expected;
+  private String pinned = "";
   private boolean closed;
 
   /** A prefetched range; {@code data} completes with its bytes (fewer at the end of the file). */
@@ -56,7 +57,17 @@ final class ReadAhead implements AutoCloseable {
    * Returns the bytes read.
    */
   synchronized int read(
-      Connector conn, String bucket, String file, long offset, ByteBuffer dst, long size) {
+      Connector conn,
+      String bucket,
+      String file,
+      String etag,
+      long offset,
+      ByteBuffer dst,
+      long size) {
+    if (!etag.equals(pinned)) {
+      dropAll();
+      pinned = etag;
+    }
     // the kernel may send a few reads of one stream at once (async reads): near the last end counts
     boolean sequential = offset >= expected - unit && offset <= expected + unit;
     if (sequential && offset > 0) {
@@ -92,18 +103,19 @@ final class ReadAhead implements AutoCloseable {
       }
     }
     if (dst.hasRemaining() && offset + got < size || got == 0 && want > 0) {
-      got += direct(conn, bucket, file, offset + got, dst);
+      got += direct(conn, bucket, file, etag, offset + got, dst);
     }
     expected = sequential ? Math.max(expected, offset + got) : offset + got;
     trim(offset);
     if (sequential && size > expected) {
-      prefetch(conn, bucket, file, expected, size);
+      prefetch(conn, bucket, file, etag, expected, size);
     }
     return got;
   }
 
   /** Reads from the server straight into {@code dst} (wrapped, not copied). */
-  private static int direct(Connector conn, String bucket, String file, long at, ByteBuffer dst) {
+  private static int direct(
+      Connector conn, String bucket, String file, String etag, long at, ByteBuffer dst) {
     int start = dst.position();
     int len = dst.remaining();
     long n =
@@ -111,7 +123,7 @@ final class ReadAhead implements AutoCloseable {
             c -> {
               ByteBuf into = Unpooled.wrappedBuffer(dst.slice(start, len)).clear();
               try {
-                return c.read(bucket, file, at, into, len);
+                return c.read(bucket, file, at, into, len, etag);
               } finally {
                 into.release();
               }
@@ -120,7 +132,8 @@ final class ReadAhead implements AutoCloseable {
     return (int) n;
   }
 
-  private void prefetch(Connector conn, String bucket, String file, long from, long size) {
+  private void prefetch(
+      Connector conn, String bucket, String file, String etag, long from, long size) {
     long end = Math.min(size, from + window);
     long at = chunks.isEmpty() ? from : Math.max(from, lastEnd());
     FileClient c;
@@ -143,7 +156,7 @@ final class ReadAhead implements AutoCloseable {
             () -> {
               ByteBuf b = alloc.directBuffer(len);
               try {
-                c.read(bucket, file, pos, b, len);
+                c.read(bucket, file, pos, b, len, etag);
                 f.complete(b);
               } catch (RuntimeException e) {
                 b.release();

@@ -84,6 +84,26 @@ class AquiferFsTest {
   }
 
   @Test
+  void aHandleNeverReadsAMixOfTwoVersions() throws Exception {
+    byte[] old = FsFixture.random(14, 4 << 20);
+    fx.store.put(BUCKET, "v", old, PutOptions.DEFAULT);
+    long fh = v.open("v", O_RDONLY);
+    assertArrayEquals(Arrays.copyOf(old, 1000), v.read(fh, 0, 1000));
+    // replaced over S3 while open: the handle's next read from the server fails, not mixes
+    fx.store.put(BUCKET, "v", FsFixture.random(15, 4 << 20), PutOptions.DEFAULT);
+    assertEquals(116, errno(() -> v.read(fh, 3 << 20, 1 << 20)));
+    v.close(fh);
+    long again = v.open("v", O_RDONLY);
+    assertArrayEquals(FsFixture.random(15, 4 << 20), v.read(again, 0, 4 << 20));
+    // replaced through this mount: its other handles read the new content
+    long w = v.open("v", O_WRONLY | Vfs.O_TRUNC);
+    v.write(w, 0, new byte[] {1, 2, 3});
+    v.close(w);
+    assertArrayEquals(new byte[] {1, 2, 3}, v.read(again, 0, 10));
+    v.close(again);
+  }
+
+  @Test
   void aFileClosedInTheMountIsAnObjectWithItsMd5AtOnce() throws Exception {
     byte[] data = FsFixture.random(3, 5 * (1 << 20) + 777);
     long fh = v.create("ckpt.pt", 0600);
@@ -442,6 +462,20 @@ class AquiferFsTest {
     assertArrayEquals(new byte[] {1}, v.read(r, 0, 10), "the open handle keeps the old file");
     v.close(r);
     assertArrayEquals(new byte[] {8, 8}, v.readFile("tmp.bin"));
+  }
+
+  @Test
+  void aFailedRenameOverAnOpenFileLeavesTheTargetInPlace() throws Exception {
+    v.writeFile("s", new byte[] {1});
+    v.writeFile("t", new byte[] {2});
+    long r = v.open("t", O_RDONLY);
+    fx.store.delete(BUCKET, "s");
+    assertEquals(FuseException.ENOENT, errno(() -> v.rename("s", "t", 0)));
+    assertArrayEquals(new byte[] {2}, fx.object("t"));
+    assertEquals(List.of("t"), v.ls(""));
+    assertEquals(1, fs.getattr(v.ino(r), r).attr().nlink());
+    v.close(r);
+    assertArrayEquals(new byte[] {2}, v.readFile("t"));
   }
 
   @Test

@@ -345,6 +345,30 @@ class AquiferMountTest {
   }
 
   @Test
+  void zipWritersThatSeekBackAndTarTreesComeOutWhole() throws Exception {
+    String script =
+        "import zipfile,os\n"
+            + "with zipfile.ZipFile('"
+            + mnt.resolve("ck.zip")
+            + "','w') as z:\n"
+            + "  z.writestr('a.bin', os.urandom(3<<20))\n"
+            + "  z.writestr('b.bin', os.urandom(5<<20))\n";
+    sh("python3", "-c", script);
+    assertTrue(sh("unzip", "-t", mnt.resolve("ck.zip").toString()).contains("No errors"));
+    Path local = tmp.resolve("src");
+    Files.createDirectories(local.resolve("x/y"));
+    for (int i = 0; i < 200; i++) {
+      Files.write(local.resolve("x/y/f" + i), FsFixture.random(i, i * 100));
+    }
+    sh("touch", "-m", "-d", "2020-01-02 03:04:05 UTC", local.resolve("x/y/f7").toString());
+    sh("tar", "-C", tmp.toString(), "-cf", mnt.resolve("t.tar").toString(), "src");
+    Files.createDirectory(mnt.resolve("ex"));
+    sh("tar", "-C", mnt.resolve("ex").toString(), "-xf", mnt.resolve("t.tar").toString());
+    sh("diff", "-r", local.toString(), mnt.resolve("ex/src").toString());
+    assertEquals("1577934245\n", sh("stat", "-c", "%Y", mnt.resolve("ex/src/x/y/f7").toString()));
+  }
+
+  @Test
   void concurrentReadersOfOne64MibFile() throws Exception {
     byte[] data = FsFixture.random(7, 64 << 20);
     fx.store.put(BUCKET, "big.bin", data, PutOptions.DEFAULT);
@@ -363,6 +387,32 @@ class AquiferMountTest {
     }
     for (CompletableFuture<String> s : sums) {
       assertEquals(md5, s.get());
+    }
+  }
+
+  @Test
+  void concurrentWritersOfManyFiles() throws Exception {
+    List<CompletableFuture<TestMount.Result>> runs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String of = "of=" + mnt.resolve("w" + i);
+      runs.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return TestMount.run(
+                      "dd", "if=/dev/urandom", of, "bs=256K", "count=10", "status=none");
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }));
+    }
+    for (CompletableFuture<TestMount.Result> r : runs) {
+      assertEquals(0, r.get().status(), r.get().toString());
+    }
+    for (int i = 0; i < 8; i++) {
+      byte[] local = Files.readAllBytes(mnt.resolve("w" + i));
+      assertEquals(10 * (256 << 10), local.length);
+      assertEquals(FsFixture.md5(local), fx.store.head(BUCKET, "w" + i).etag());
     }
   }
 
