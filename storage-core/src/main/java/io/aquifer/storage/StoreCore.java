@@ -61,6 +61,7 @@ final class StoreCore {
   final KvTable usage;
   final DriveSet drives;
   final StripeBuffers buffers;
+  final PackedObjects packed;
   final Counters counters = new Counters();
   final Clock clock;
   final String codecName;
@@ -93,6 +94,7 @@ final class StoreCore {
             config.maxInflightBytes(),
             StripeBuffers.size(config.dataShards() + config.parityShards(), config.blockSize()));
     this.codecName = codec(config.dataShards(), config.parityShards()).name();
+    this.packed = new PackedObjects(this);
     long queued = 0;
     try (KvCursor c = kv.scan(heal, null, null)) {
       for (; c.valid(); c.next()) {
@@ -243,6 +245,56 @@ final class StoreCore {
       healSignal.run();
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not queue {0} for healing: {1}", ref.hexId(), e.toString());
+    }
+  }
+
+  /** The heal-queue key of a packed object. */
+  static byte[] packedHealKey(byte[] id) {
+    return garbageKey(PackedObjects.HEAL_PACKED, id);
+  }
+
+  /**
+   * Records that a packed object has a missing or corrupt copy; the healer rewrites it. The entry
+   * names the key, so the healer finds the object's current copies.
+   */
+  void queueHealPacked(PackedRef ref, String bucket, String key) {
+    try {
+      byte[] hk = packedHealKey(ref.id());
+      healLock.lock();
+      try {
+        if (kv.get(heal, hk) == null) {
+          kv.put(
+              heal,
+              hk,
+              MetaFormat.write(
+                  out -> {
+                    MetaFormat.writeString(out, bucket);
+                    MetaFormat.writeString(out, key);
+                  }));
+          counters.healQueued.incrementAndGet();
+        }
+      } finally {
+        healLock.unlock();
+      }
+      healSignal.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not queue {0} for healing: {1}", ref.hexId(), e.toString());
+    }
+  }
+
+  /** Removes the heal-queue entry under this key, if there is one. */
+  void dropHealKey(byte[] hk) {
+    if (counters.healQueued.get() == 0) {
+      return;
+    }
+    healLock.lock();
+    try {
+      if (kv.get(heal, hk) != null) {
+        kv.delete(heal, hk);
+        counters.healQueued.decrementAndGet();
+      }
+    } finally {
+      healLock.unlock();
     }
   }
 
