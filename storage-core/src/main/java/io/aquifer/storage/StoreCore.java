@@ -104,6 +104,66 @@ final class StoreCore {
     counters.healQueued.set(queued);
   }
 
+  // group commit of the index log: tickets handed out after a commit, and the highest one synced
+  private final Object indexSync = new Object();
+  private long indexTickets;
+  private long indexSynced;
+  private boolean indexSyncing;
+
+  /**
+   * Returns when everything committed to the index before the call is on stable storage: a group
+   * commit of our own. Callers commit without a sync ({@link io.aquifer.kv.KvDurability#NONE}),
+   * then one of them at a time syncs the log for everyone who committed before its sync began,
+   * while the others wait unmounted. (RocksDB groups concurrent syncing writers itself, but each
+   * waits inside a native call that holds its carrier thread, so on a small machine those groups
+   * stay as small as the carrier pool.) The entries are visible to readers from the commit; writers
+   * are answered after the sync.
+   */
+  void syncIndex() {
+    long ticket;
+    synchronized (indexSync) {
+      ticket = ++indexTickets;
+    }
+    while (true) {
+      long target;
+      synchronized (indexSync) {
+        while (true) {
+          if (indexSynced >= ticket) {
+            return;
+          }
+          if (!indexSyncing) {
+            break;
+          }
+          try {
+            indexSync.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(StatusCode.INTERNAL, "interrupted waiting for the index");
+          }
+        }
+        indexSyncing = true;
+        target = indexTickets;
+      }
+      RuntimeException err = null;
+      try {
+        kv.flush();
+      } catch (RuntimeException e) {
+        err = e;
+      }
+      synchronized (indexSync) {
+        indexSyncing = false;
+        if (err == null) {
+          indexSynced = Math.max(indexSynced, target);
+        }
+        indexSync.notifyAll();
+      }
+      if (err != null) {
+        throw new StorageException(
+            StatusCode.METADATA_ERROR, "index log sync failed: " + err.getMessage(), err);
+      }
+    }
+  }
+
   ErasureCodec codec(int k, int m) {
     return codecs.computeIfAbsent(
         ((long) k << 32) | m, x -> ErasureCodecs.create(config.codec(), k, m));
@@ -193,8 +253,15 @@ final class StoreCore {
         ref == null ? java.util.List.of() : java.util.List.of(ref));
   }
 
-  /** Deletes the shard files of data that was never committed, then its pending entry. */
+  /**
+   * Deletes the shard files of data that was never committed, then its pending entry. Data whose
+   * pending entry is gone was committed (the index batch removes it; a failed log sync after the
+   * batch still leaves the entry gone) and is left alone.
+   */
   void discard(DataRef ref) {
+    if (kv.get(garbage, garbageKey(PENDING, ref.id())) == null) {
+      return;
+    }
     deleteData(ref);
     kv.delete(garbage, garbageKey(PENDING, ref.id()));
   }
