@@ -191,6 +191,9 @@ final class PackedObjects {
         return null;
       }
       return rec;
+    } catch (java.io.EOFException e) {
+      core.counters.checksumFailures.increment();
+      return null;
     } catch (NoSuchFileException | ClosedChannelException e) {
       return null;
     } catch (IOException e) {
@@ -235,12 +238,9 @@ final class PackedObjects {
           continue;
         }
         logs[c.drive()].writeState(c.segment(), c.offset(), PackedFormat.DEAD);
-      } catch (NoSuchFileException | ClosedChannelException e) {
-        // compacted away already
+      } catch (java.io.EOFException | NoSuchFileException | ClosedChannelException e) {
+        // not this record, or compacted away already
       } catch (IOException e) {
-        if (e.getMessage() != null && e.getMessage().contains("ends before")) {
-          continue; // not this record
-        }
         d.failed("packed kill", e);
       }
     }

@@ -254,7 +254,12 @@ final class SegmentLog {
     }
   }
 
-  /** Reads {@code len} bytes at {@code off} of a segment; fewer if the file ends first. */
+  /**
+   * Reads {@code len} bytes at {@code off} of a segment.
+   *
+   * @throws java.io.EOFException when the file ends first (a truncated or foreign segment: bad
+   *     data, not a failing drive)
+   */
   byte[] read(long segment, long off, int len) throws IOException {
     FileChannel ch = channel(segment);
     ByteBuffer b = ByteBuffer.allocate(len);
@@ -265,7 +270,7 @@ final class SegmentLog {
       }
     }
     if (b.hasRemaining()) {
-      throw new IOException(
+      throw new java.io.EOFException(
           "segment " + name(segment) + " ends before " + (off + len) + " on drive " + drive.index);
     }
     return b.array();
