@@ -117,7 +117,9 @@ final class Maintenance {
           LOG.log(Level.INFO, "healed after drive replacement: {0}", r);
         }
         healQueue();
-        if (core.config.packedMaxSize() > 0 && System.nanoTime() >= nextCompaction) {
+        if (core.config.packedMaxSize() > 0
+            && System.nanoTime() >= nextCompaction
+            && core.packed.takeKilled()) {
           compactNow();
           nextCompaction = System.nanoTime() + COMPACTION_INTERVAL_NANOS;
         }

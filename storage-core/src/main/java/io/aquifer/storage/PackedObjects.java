@@ -45,6 +45,9 @@ final class PackedObjects {
 
   private final StoreCore core;
   private final SegmentLog[] logs;
+  // records killed since the last background compaction pass (true at start: unknown)
+  private final java.util.concurrent.atomic.AtomicBoolean killed =
+      new java.util.concurrent.atomic.AtomicBoolean(true);
 
   PackedObjects(StoreCore core) {
     this.core = core;
@@ -238,12 +241,21 @@ final class PackedObjects {
           continue;
         }
         logs[c.drive()].writeState(c.segment(), c.offset(), PackedFormat.DEAD);
+        killed.set(true);
       } catch (java.io.EOFException | NoSuchFileException | ClosedChannelException e) {
         // not this record, or compacted away already
       } catch (IOException e) {
         d.failed("packed kill", e);
       }
     }
+  }
+
+  /**
+   * Whether records were killed since the last call (or the store opened): the background pass
+   * skips its index scan when nothing can have become dead.
+   */
+  boolean takeKilled() {
+    return killed.getAndSet(false);
   }
 
   /** An index record naming packed copies to kill (pending or relocating entries). */
@@ -389,42 +401,45 @@ final class PackedObjects {
    * number of segments deleted.
    */
   int compact(LocalObjectStore store, double below) {
-    int deleted = 0;
+    Map<Integer, List<Long>> candidates = new HashMap<>();
     for (int d = 0; d < logs.length; d++) {
       if (!core.drives.get(d).online()) {
         continue;
       }
-      List<Long> candidates = new ArrayList<>();
       try {
         for (long s : logs[d].segments()) {
           if (logs[d].quiescent(s)) {
-            candidates.add(s);
+            candidates.computeIfAbsent(d, x -> new ArrayList<>()).add(s);
           }
         }
       } catch (IOException e) {
         core.drives.get(d).failed("segment listing", e);
-        continue;
       }
-      if (candidates.isEmpty()) {
-        continue;
-      }
-      Map<Long, List<Live>> live = liveCopies(d, new HashSet<>(candidates));
-      for (long s : candidates) {
+    }
+    if (candidates.isEmpty()) {
+      return 0;
+    }
+    Map<Integer, Map<Long, List<Live>>> live = liveCopies(candidates);
+    int deleted = 0;
+    for (var e : candidates.entrySet()) {
+      int d = e.getKey();
+      Map<Long, List<Live>> onDrive = live.getOrDefault(d, Map.of());
+      for (long s : e.getValue()) {
         long size;
         try {
           size = logs[d].size(s);
-        } catch (IOException e) {
+        } catch (IOException x) {
           continue;
         }
         long liveBytes = 0;
-        for (Live l : live.getOrDefault(s, List.of())) {
+        for (Live l : onDrive.getOrDefault(s, List.of())) {
           liveBytes += l.length();
         }
         long payload = size - PackedFormat.SEGMENT_HEADER;
         if (payload > 0 && liveBytes >= below * payload) {
           continue;
         }
-        if (compactSegment(store, d, s, live.getOrDefault(s, List.of()))) {
+        if (compactSegment(store, d, s, onDrive.getOrDefault(s, List.of()))) {
           deleted++;
         }
       }
@@ -441,7 +456,10 @@ final class PackedObjects {
           relocate(store, bucket, l);
         }
       }
-      live = liveCopies(drive, Set.of(segment)).getOrDefault(segment, List.of());
+      live =
+          liveCopies(Map.of(drive, List.of(segment)))
+              .getOrDefault(drive, Map.of())
+              .getOrDefault(segment, List.of());
       if (live.isEmpty()) {
         try {
           logs[drive].delete(segment);
@@ -506,9 +524,11 @@ final class PackedObjects {
     return out;
   }
 
-  /** Indexed copies on a drive in the given segments, by segment. */
-  private Map<Long, List<Live>> liveCopies(int drive, Set<Long> segments) {
-    Map<Long, List<Live>> out = new HashMap<>();
+  /** Indexed copies in the given segments (per drive), by drive and segment: one index scan. */
+  private Map<Integer, Map<Long, List<Live>>> liveCopies(Map<Integer, List<Long>> segments) {
+    Map<Integer, Set<Long>> wanted = new HashMap<>();
+    segments.forEach((d, l) -> wanted.put(d, new HashSet<>(l)));
+    Map<Integer, Map<Long, List<Live>>> out = new HashMap<>();
     try (KvSnapshot snap = core.kv.snapshot();
         KvCursor c = snap.scan(core.objects, null, null)) {
       for (; c.valid(); c.next()) {
@@ -517,9 +537,11 @@ final class PackedObjects {
           continue;
         }
         for (PackedRef.Copy copy : m.packed().copies()) {
-          if (copy.drive() == drive && segments.contains(copy.segment())) {
+          Set<Long> w = wanted.get(copy.drive());
+          if (w != null && w.contains(copy.segment())) {
             byte[] k = c.key();
-            out.computeIfAbsent(copy.segment(), x -> new ArrayList<>())
+            out.computeIfAbsent(copy.drive(), x -> new HashMap<>())
+                .computeIfAbsent(copy.segment(), x -> new ArrayList<>())
                 .add(new Live(ByteBuffer.wrap(k).getLong(), k, copy, m.packed().recordLength()));
           }
         }
