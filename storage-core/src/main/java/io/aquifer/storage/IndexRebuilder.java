@@ -18,11 +18,12 @@ import java.util.stream.Stream;
 
 /**
  * Restores the index from the drives: bucket markers, shard headers and trailers, multipart
- * manifests and the name records of renamed objects ({@link Renames}: a record replaces the key and
- * version the data was written with). The newest complete version of each key wins; incomplete and
- * superseded data (and the name records of such data, or of data that is gone) is deleted. Each
- * bucket's usage is recomputed from the objects restored; bucket owners and quotas live only in the
- * index, so restored buckets have owner {@code ""} and no quota.
+ * manifests, the live records of packed objects in segment files ({@link PackedObjects}) and the
+ * name records of renamed objects ({@link Renames}: a record replaces the key and version the data
+ * was written with). The newest complete version of each key wins; incomplete and superseded data
+ * (and the name records of such data, or of data that is gone) is deleted. Each bucket's usage is
+ * recomputed from the objects restored; bucket owners and quotas live only in the index, so
+ * restored buckets have owner {@code ""} and no quota.
  */
 final class IndexRebuilder {
   private static final System.Logger LOG = System.getLogger(IndexRebuilder.class.getName());
@@ -64,7 +65,11 @@ final class IndexRebuilder {
       DriveSet drives =
           DriveSet.open(config.drives(), storeId, false, kv, kv.table(StoreCore.T_SYSTEM));
       StoreCore core = new StoreCore(config, kv, drives, java.time.Clock.systemUTC());
-      return restore(core, kv);
+      try {
+        return restore(core, kv);
+      } finally {
+        core.packed.close();
+      }
     } catch (IOException e) {
       throw new StorageException(StatusCode.DRIVE_IO_ERROR, "rebuild failed: " + e, e);
     }
@@ -155,6 +160,23 @@ final class IndexRebuilder {
                 winners,
                 named(names, f.ref().hexId(), f.header().bucket(), f.header().key(), meta));
       }
+    }
+    // Packed objects: live records in the segment files, copies merged by id.
+    for (PackedObjects.Found f : core.packed.scanAll().values()) {
+      PackedFormat.Header h = f.header();
+      ObjectMeta meta =
+          new ObjectMeta(
+              h.version(),
+              f.ref().size(),
+              h.etag(),
+              h.mtimeMillis(),
+              h.contentType(),
+              h.userMetadata(),
+              h.attributes(),
+              null,
+              List.of(),
+              f.ref());
+      discarded += offer(core, winners, named(names, f.ref().hexId(), h.bucket(), h.key(), meta));
     }
     for (var e : manifests.entrySet()) {
       Candidate c = e.getValue();
@@ -303,6 +325,9 @@ final class IndexRebuilder {
     }
     if (loser.meta().manifestId() != null) {
       core.deleteManifest(loser.meta().manifestId());
+    }
+    if (loser.meta().packed() != null) {
+      core.packed.kill(loser.meta().packed());
     }
     Renames.delete(core, LocalObjectStore.reclaimId(loser.meta()));
     return 1;

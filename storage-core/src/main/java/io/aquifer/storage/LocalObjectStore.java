@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The object store over local drives. Metadata changes of one key are serialized by a striped lock
@@ -308,6 +309,41 @@ final class LocalObjectStore implements ObjectStore {
     byte[] keyBytes = Names.key(key);
     Names.checkUserMetadata(options);
     precheckQuota(bucket, rec, keyBytes, -1);
+    Supplier<ObjectWriter> unpacked = () -> stripeWriter(bucket, key, rec, keyBytes, options);
+    if (core.config.packedMaxSize() == 0) {
+      return unpacked.get();
+    }
+    return new PackedWriter(
+        core,
+        bucket,
+        key,
+        options,
+        (ref, etag, version, mtime, attributes) -> {
+          ObjectMeta meta =
+              new ObjectMeta(
+                  version,
+                  ref.size(),
+                  etag,
+                  mtime,
+                  core.contentType(options),
+                  options.userMetadata(),
+                  attributes,
+                  null,
+                  List.of(),
+                  ref);
+          ObjectInfo info =
+              switchKey(
+                  bucket, rec.id(), key, keyBytes, meta, options.condition(), List.of(ref.id()));
+          if (ref.distinctDrives() < core.packed.copiesWanted()) {
+            core.queueHealPacked(ref, bucket, key);
+          }
+          return info;
+        },
+        unpacked);
+  }
+
+  private ObjectWriter stripeWriter(
+      String bucket, String key, BucketRec rec, byte[] keyBytes, PutOptions options) {
     DataRef layout = core.newLayout(bucket, key, null);
     return new StripeWriter(
         core,
@@ -435,7 +471,10 @@ final class LocalObjectStore implements ObjectStore {
   }
 
   static byte[] reclaimId(ObjectMeta m) {
-    return m.manifestId() != null ? m.manifestId() : m.segments().get(0).id();
+    if (m.manifestId() != null) {
+      return m.manifestId();
+    }
+    return m.packed() != null ? m.packed().id() : m.segments().get(0).id();
   }
 
   /** Deletes the data of a replaced or deleted version now, or when its last reader closes. */
@@ -509,7 +548,8 @@ final class LocalObjectStore implements ObjectStore {
               m.userMetadata(),
               attrs,
               m.manifestId(),
-              m.segments());
+              m.segments(),
+              m.packed());
       kv.put(core.objects, okey, MetaFormat.encodeObject(updated));
       return updated.info(bucket, key);
     } finally {
@@ -539,10 +579,60 @@ final class LocalObjectStore implements ObjectStore {
       }
       long len = length < 0 ? m.size() - start : Math.min(length, m.size() - start);
       String id = pinId;
+      if (m.packed() != null) {
+        byte[] record = readPacked(bucket, key, m);
+        return new PackedReader(m.info(bucket, key), record, start, len, () -> unpin(id));
+      }
       return new StripeReader(core, m.info(bucket, key), m.segments(), start, len, () -> unpin(id));
     } catch (RuntimeException e) {
       unpin(pinId);
       throw e;
+    }
+  }
+
+  /**
+   * Reads and verifies a packed object's record from the first good copy, queueing a heal when a
+   * copy was bad. When no listed copy is readable, the index is read again: compaction or heal may
+   * have moved the copies since (same id), and then the new ones are tried.
+   */
+  private byte[] readPacked(String bucket, String key, ObjectMeta m) {
+    PackedRef ref = m.packed();
+    for (int attempt = 0; ; attempt++) {
+      PackedObjects.Read r = core.packed.read(ref);
+      if (r.degraded()) {
+        core.queueHealPacked(ref, bucket, key);
+      }
+      if (r.record() != null) {
+        return r.record();
+      }
+      ObjectMeta now;
+      ReentrantLock kl = keyLock(bucket, key);
+      kl.lock();
+      try {
+        now = meta(bucket, key);
+      } catch (StorageException e) {
+        now = null;
+      } finally {
+        kl.unlock();
+      }
+      if (attempt >= 3
+          || now == null
+          || now.packed() == null
+          || !java.util.Arrays.equals(now.packed().id(), ref.id())
+          || now.packed().copies().equals(ref.copies())) {
+        throw new StorageException(
+            StatusCode.READ_QUORUM_LOST,
+            "no good copy of packed object "
+                + bucket
+                + "/"
+                + key
+                + " ("
+                + ref.copies().size()
+                + " copies, "
+                + (core.drives.size() - core.drives.online())
+                + " drives offline)");
+      }
+      ref = now.packed();
     }
   }
 
@@ -942,6 +1032,11 @@ final class LocalObjectStore implements ObjectStore {
     return maintenance.healQueue();
   }
 
+  /** Runs one compaction pass of packed segments now; for tests. Returns segments deleted. */
+  int compactNow() {
+    return maintenance.compactNow();
+  }
+
   /** Runs one scrub pass now, without rate limit; for tests and the admin command. */
   HealReport scrubNow() {
     return maintenance.scrubPass(Long.MAX_VALUE);
@@ -954,6 +1049,7 @@ final class LocalObjectStore implements ObjectStore {
     }
     closed = true;
     maintenance.stop();
+    core.packed.close();
     try {
       kv.close();
     } catch (KvException e) {

@@ -29,6 +29,8 @@ final class Maintenance {
 
   private final StoreCore core;
   private final LocalObjectStore store;
+  private static final long COMPACTION_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean running;
@@ -100,6 +102,7 @@ final class Maintenance {
         core.config.scrubInterval().isZero()
             ? Long.MAX_VALUE
             : System.nanoTime() + core.config.scrubInterval().toNanos();
+    long nextCompaction = System.nanoTime() + COMPACTION_INTERVAL_NANOS;
     while (running) {
       try {
         long waitNanos = Math.max(0, nextScrub - System.nanoTime());
@@ -114,6 +117,12 @@ final class Maintenance {
           LOG.log(Level.INFO, "healed after drive replacement: {0}", r);
         }
         healQueue();
+        if (core.config.packedMaxSize() > 0
+            && System.nanoTime() >= nextCompaction
+            && core.packed.takeKilled()) {
+          compactNow();
+          nextCompaction = System.nanoTime() + COMPACTION_INTERVAL_NANOS;
+        }
         if (System.nanoTime() >= nextScrub) {
           scrubPass(core.config.scrubBytesPerSecond());
           nextScrub = System.nanoTime() + core.config.scrubInterval().toNanos();
@@ -150,21 +159,60 @@ final class Maintenance {
     if (m.manifestId() != null) {
       core.deleteManifest(m.manifestId());
     }
-    if (!m.segments().isEmpty() || m.manifestId() != null) {
+    if (m.packed() != null) {
+      core.packed.kill(m.packed());
+    }
+    if (!m.segments().isEmpty() || m.manifestId() != null || m.packed() != null) {
       // after the data: a crash in between leaves an orphan record, not a resurrected old name
       Renames.delete(core, LocalObjectStore.reclaimId(m));
     }
   }
 
+  /**
+   * Compacts the sealed segments whose live fraction is below {@link PackedObjects#COMPACT_BELOW};
+   * returns the number of segment files deleted.
+   */
+  int compactNow() {
+    return compactNow(PackedObjects.COMPACT_BELOW);
+  }
+
+  /** Like {@link #compactNow()} with another live-fraction threshold (1.0: every sealed one). */
+  int compactNow(double below) {
+    int n = core.packed.compact(store, below);
+    if (n > 0) {
+      LOG.log(Level.INFO, "compaction deleted {0} segment files", n);
+    }
+    return n;
+  }
+
   /** Heals everything in the heal queue. */
   HealReport healQueue() {
     List<DataRef> refs = new ArrayList<>();
+    List<byte[]> packedKeys = new ArrayList<>();
+    List<String[]> packedNames = new ArrayList<>();
     try (KvCursor c = core.kv.scan(core.heal, null, null)) {
       for (; c.valid(); c.next()) {
-        refs.add(MetaFormat.decodeRef(c.value()));
+        byte[] k = c.key();
+        if (k.length == 17 && k[0] == PackedObjects.HEAL_PACKED) {
+          packedKeys.add(k);
+          packedNames.add(
+              MetaFormat.read(
+                  c.value(),
+                  in -> new String[] {MetaFormat.readString(in), MetaFormat.readString(in)}));
+        } else {
+          refs.add(MetaFormat.decodeRef(c.value()));
+        }
       }
     }
     long[] r = new long[4];
+    for (int i = 0; i < packedKeys.size(); i++) {
+      byte[] id = java.util.Arrays.copyOfRange(packedKeys.get(i), 1, 17);
+      HealReport h = core.packed.heal(store, packedNames.get(i)[0], packedNames.get(i)[1], id);
+      if (h != null) {
+        add(r, h);
+      }
+      core.dropHealKey(packedKeys.get(i));
+    }
     for (DataRef ref : refs) {
       lock.lock();
       try {
@@ -206,9 +254,55 @@ final class Maintenance {
     long bytes = 0;
     try (KvSnapshot snap = core.kv.snapshot()) {
       List<List<DataRef>> batches = new ArrayList<>();
+      List<byte[]> packedKeys = new ArrayList<>();
+      List<PackedRef> packedRefs = new ArrayList<>();
       try (KvCursor c = snap.scan(core.objects, from, to)) {
         for (; c.valid(); c.next()) {
-          batches.add(MetaFormat.decodeObject(c.value()).segments());
+          ObjectMeta m = MetaFormat.decodeObject(c.value());
+          if (m.packed() != null) {
+            packedKeys.add(c.key());
+            packedRefs.add(m.packed());
+          } else {
+            batches.add(m.segments());
+          }
+        }
+      }
+      java.util.Map<Long, String> names = new java.util.HashMap<>();
+      try (KvCursor c = snap.scan(core.buckets, null, null)) {
+        for (; c.valid(); c.next()) {
+          names.put(
+              MetaFormat.decodeBucket(c.value()).id(), new String(c.key(), StandardCharsets.UTF_8));
+        }
+      }
+      for (int i = 0; i < packedKeys.size(); i++) {
+        if (!running && scrub) {
+          break;
+        }
+        byte[] k = packedKeys.get(i);
+        String b = names.get(ByteBuffer.wrap(k).getLong());
+        if (b == null) {
+          continue;
+        }
+        String key = new String(k, 8, k.length - 8, StandardCharsets.UTF_8);
+        HealReport h = core.packed.heal(store, b, key, packedRefs.get(i).id());
+        if (h != null) {
+          add(r, h);
+          core.dropHealKey(StoreCore.packedHealKey(packedRefs.get(i).id()));
+        }
+        if (scrub) {
+          core.counters.objectsScrubbed.increment();
+        }
+        bytes += packedRefs.get(i).size();
+        if (rate != Long.MAX_VALUE) {
+          long wait = started + (long) (bytes * 1e9 / rate) - System.nanoTime();
+          if (wait > 0) {
+            try {
+              TimeUnit.NANOSECONDS.sleep(wait); // rate limit of background scrub only
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              break;
+            }
+          }
         }
       }
       if (bucket == null) {

@@ -18,6 +18,9 @@ import java.util.Map;
 final class MetaFormat {
   private static final int OBJECT_FORMAT = 1;
 
+  /** Object records of packed objects: format 1 followed by the {@link PackedRef}. */
+  private static final int PACKED_OBJECT_FORMAT = 2;
+
   /**
    * Bucket records: the first layout (id, creation time: exactly 16 bytes, no format byte) is read
    * as owner {@code ""} and no quota; the current one starts with this format byte and is never 16
@@ -94,7 +97,7 @@ final class MetaFormat {
   static byte[] encodeObject(ObjectMeta m) {
     return write(
         out -> {
-          out.writeByte(OBJECT_FORMAT);
+          out.writeByte(m.packed() == null ? OBJECT_FORMAT : PACKED_OBJECT_FORMAT);
           out.writeLong(m.version());
           out.writeLong(m.size());
           out.writeUTF(m.etag());
@@ -107,6 +110,9 @@ final class MetaFormat {
           for (DataRef r : m.segments()) {
             writeRef(out, r);
           }
+          if (m.packed() != null) {
+            writePacked(out, m.packed());
+          }
         });
   }
 
@@ -115,7 +121,7 @@ final class MetaFormat {
         b,
         in -> {
           int f = in.readUnsignedByte();
-          if (f != OBJECT_FORMAT) {
+          if (f != OBJECT_FORMAT && f != PACKED_OBJECT_FORMAT) {
             throw new IOException("unknown object record format " + f);
           }
           long version = in.readLong();
@@ -131,8 +137,44 @@ final class MetaFormat {
           for (int i = 0; i < n; i++) {
             segs.add(readRef(in));
           }
-          return new ObjectMeta(version, size, etag, mtime, type, um, at, manifest, segs);
+          PackedRef packed = f == PACKED_OBJECT_FORMAT ? readPacked(in) : null;
+          return new ObjectMeta(version, size, etag, mtime, type, um, at, manifest, segs, packed);
         });
+  }
+
+  static byte[] encodePacked(PackedRef p) {
+    return write(out -> writePacked(out, p));
+  }
+
+  static PackedRef decodePacked(byte[] b) {
+    return read(b, MetaFormat::readPacked);
+  }
+
+  static void writePacked(DataOutputStream out, PackedRef p) throws IOException {
+    out.write(p.id());
+    out.writeLong(p.size());
+    out.writeInt(p.recordLength());
+    out.writeByte(p.copies().size());
+    for (PackedRef.Copy c : p.copies()) {
+      out.writeByte(c.drive());
+      out.writeLong(c.segment());
+      out.writeLong(c.offset());
+    }
+  }
+
+  static PackedRef readPacked(DataInputStream in) throws IOException {
+    byte[] id = in.readNBytes(16);
+    if (id.length != 16) {
+      throw new IOException("truncated packed reference");
+    }
+    long size = in.readLong();
+    int len = in.readInt();
+    int n = in.readUnsignedByte();
+    List<PackedRef.Copy> copies = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      copies.add(new PackedRef.Copy(in.readUnsignedByte(), in.readLong(), in.readLong()));
+    }
+    return new PackedRef(id, size, len, copies);
   }
 
   static byte[] encodeRef(DataRef r) {

@@ -14,7 +14,9 @@ import java.util.Map;
  * @param userMetadata user metadata
  * @param attributes other system attributes
  * @param manifestId for a multipart object, the id of its manifest files; else null
- * @param segments the data, in order: one for a single put, one per part for multipart
+ * @param segments the data, in order: one for a single put, one per part for multipart; empty for a
+ *     packed object
+ * @param packed for a packed (small) object, where its record copies are; else null
  */
 record ObjectMeta(
     long version,
@@ -25,7 +27,32 @@ record ObjectMeta(
     Map<String, String> userMetadata,
     Map<String, String> attributes,
     byte[] manifestId,
-    List<DataRef> segments) {
+    List<DataRef> segments,
+    PackedRef packed) {
+
+  /** An object record of data in shard files (not packed). */
+  ObjectMeta(
+      long version,
+      long size,
+      String etag,
+      long mtimeMillis,
+      String contentType,
+      Map<String, String> userMetadata,
+      Map<String, String> attributes,
+      byte[] manifestId,
+      List<DataRef> segments) {
+    this(
+        version,
+        size,
+        etag,
+        mtimeMillis,
+        contentType,
+        userMetadata,
+        attributes,
+        manifestId,
+        segments,
+        null);
+  }
 
   ObjectMeta {
     userMetadata = Map.copyOf(userMetadata);
@@ -36,7 +63,31 @@ record ObjectMeta(
   /** The same record with another version (a rename). */
   ObjectMeta withVersion(long v) {
     return new ObjectMeta(
-        v, size, etag, mtimeMillis, contentType, userMetadata, attributes, manifestId, segments);
+        v,
+        size,
+        etag,
+        mtimeMillis,
+        contentType,
+        userMetadata,
+        attributes,
+        manifestId,
+        segments,
+        packed);
+  }
+
+  /** The same record with the packed data at other copies. */
+  ObjectMeta withPacked(PackedRef p) {
+    return new ObjectMeta(
+        version,
+        size,
+        etag,
+        mtimeMillis,
+        contentType,
+        userMetadata,
+        attributes,
+        manifestId,
+        segments,
+        p);
   }
 
   /** The public view. */

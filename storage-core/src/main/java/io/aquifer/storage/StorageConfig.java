@@ -23,6 +23,11 @@ import java.util.Objects;
  * @param minPartSize smallest allowed size of a multipart part other than the last
  * @param scrubInterval pause between background scrub passes; zero disables the scrubber
  * @param scrubBytesPerSecond rate limit of the background scrubber
+ * @param packedMaxSize objects of at most this many bytes are stored packed: one record appended to
+ *     m + 1 per-drive segment files with group commit, instead of k + m shard files (see
+ *     docs/architecture.md, "Small objects (packed)"); 0 disables packing. At most 16 MiB.
+ * @param packedSegmentSize a segment file is sealed, and a new one started, once it holds this many
+ *     bytes; 64 KiB to 1 GiB
  */
 public record StorageConfig(
     List<Path> drives,
@@ -35,7 +40,9 @@ public record StorageConfig(
     long maxInflightBytes,
     long minPartSize,
     Duration scrubInterval,
-    long scrubBytesPerSecond) {
+    long scrubBytesPerSecond,
+    long packedMaxSize,
+    long packedSegmentSize) {
 
   /** Default block size: 1 MiB. */
   public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -48,6 +55,12 @@ public record StorageConfig(
 
   /** Default scrub rate: 64 MiB/s. */
   public static final long DEFAULT_SCRUB_BYTES_PER_SECOND = 64L << 20;
+
+  /** Default largest packed object: 128 KiB. */
+  public static final long DEFAULT_PACKED_MAX_SIZE = 128L << 10;
+
+  /** Default segment file size: 64 MiB. */
+  public static final long DEFAULT_PACKED_SEGMENT_SIZE = 64L << 20;
 
   /** Default pause between scrub passes. */
   public static final Duration DEFAULT_SCRUB_INTERVAL = Duration.ofHours(24);
@@ -102,6 +115,46 @@ public record StorageConfig(
     if (scrubBytesPerSecond <= 0) {
       throw new IllegalArgumentException("scrubBytesPerSecond: must be > 0");
     }
+    if (packedMaxSize < 0 || packedMaxSize > (16L << 20)) {
+      throw new IllegalArgumentException("packedMaxSize: 0 (off) to 16 MiB, got " + packedMaxSize);
+    }
+    if (packedSegmentSize < (64L << 10) || packedSegmentSize > (1L << 30)) {
+      throw new IllegalArgumentException(
+          "packedSegmentSize: 64 KiB to 1 GiB, got " + packedSegmentSize);
+    }
+  }
+
+  /**
+   * Settings without the packing fields (the layout before small objects were packed): objects up
+   * to {@link #DEFAULT_PACKED_MAX_SIZE} are packed into segments of {@link
+   * #DEFAULT_PACKED_SEGMENT_SIZE}.
+   */
+  public StorageConfig(
+      List<Path> drives,
+      Path indexDir,
+      int dataShards,
+      int parityShards,
+      int blockSize,
+      CodecKind codec,
+      boolean durable,
+      long maxInflightBytes,
+      long minPartSize,
+      Duration scrubInterval,
+      long scrubBytesPerSecond) {
+    this(
+        drives,
+        indexDir,
+        dataShards,
+        parityShards,
+        blockSize,
+        codec,
+        durable,
+        maxInflightBytes,
+        minPartSize,
+        scrubInterval,
+        scrubBytesPerSecond,
+        DEFAULT_PACKED_MAX_SIZE,
+        DEFAULT_PACKED_SEGMENT_SIZE);
   }
 
   /**
@@ -121,7 +174,9 @@ public record StorageConfig(
         DEFAULT_MAX_INFLIGHT_BYTES,
         DEFAULT_MIN_PART_SIZE,
         DEFAULT_SCRUB_INTERVAL,
-        DEFAULT_SCRUB_BYTES_PER_SECOND);
+        DEFAULT_SCRUB_BYTES_PER_SECOND,
+        DEFAULT_PACKED_MAX_SIZE,
+        DEFAULT_PACKED_SEGMENT_SIZE);
   }
 
   /**
@@ -192,6 +247,17 @@ public record StorageConfig(
     return b.build();
   }
 
+  /**
+   * A copy with other packing settings: objects of at most {@code maxSize} bytes (0: none) are
+   * packed into segment files of {@code segmentSize} bytes.
+   */
+  public StorageConfig withPacking(long maxSize, long segmentSize) {
+    Builder b = toBuilder();
+    b.packedMaxSize = maxSize;
+    b.packedSegmentSize = segmentSize;
+    return b.build();
+  }
+
   private Builder toBuilder() {
     return new Builder(this);
   }
@@ -209,6 +275,8 @@ public record StorageConfig(
     private long minPartSize;
     private Duration scrubInterval;
     private long scrubBytesPerSecond;
+    private long packedMaxSize;
+    private long packedSegmentSize;
 
     Builder(StorageConfig c) {
       drives = c.drives;
@@ -222,6 +290,8 @@ public record StorageConfig(
       minPartSize = c.minPartSize;
       scrubInterval = c.scrubInterval;
       scrubBytesPerSecond = c.scrubBytesPerSecond;
+      packedMaxSize = c.packedMaxSize;
+      packedSegmentSize = c.packedSegmentSize;
     }
 
     StorageConfig build() {
@@ -236,7 +306,9 @@ public record StorageConfig(
           maxInflightBytes,
           minPartSize,
           scrubInterval,
-          scrubBytesPerSecond);
+          scrubBytesPerSecond,
+          packedMaxSize,
+          packedSegmentSize);
     }
   }
 }

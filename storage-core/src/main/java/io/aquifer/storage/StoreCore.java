@@ -61,6 +61,7 @@ final class StoreCore {
   final KvTable usage;
   final DriveSet drives;
   final StripeBuffers buffers;
+  final PackedObjects packed;
   final Counters counters = new Counters();
   final Clock clock;
   final String codecName;
@@ -93,6 +94,7 @@ final class StoreCore {
             config.maxInflightBytes(),
             StripeBuffers.size(config.dataShards() + config.parityShards(), config.blockSize()));
     this.codecName = codec(config.dataShards(), config.parityShards()).name();
+    this.packed = new PackedObjects(this);
     long queued = 0;
     try (KvCursor c = kv.scan(heal, null, null)) {
       for (; c.valid(); c.next()) {
@@ -100,6 +102,66 @@ final class StoreCore {
       }
     }
     counters.healQueued.set(queued);
+  }
+
+  // group commit of the index log: tickets handed out after a commit, and the highest one synced
+  private final Object indexSync = new Object();
+  private long indexTickets;
+  private long indexSynced;
+  private boolean indexSyncing;
+
+  /**
+   * Returns when everything committed to the index before the call is on stable storage: a group
+   * commit of our own. Callers commit without a sync ({@link io.aquifer.kv.KvDurability#NONE}),
+   * then one of them at a time syncs the log for everyone who committed before its sync began,
+   * while the others wait unmounted. (RocksDB groups concurrent syncing writers itself, but each
+   * waits inside a native call that holds its carrier thread, so on a small machine those groups
+   * stay as small as the carrier pool.) The entries are visible to readers from the commit; writers
+   * are answered after the sync.
+   */
+  void syncIndex() {
+    long ticket;
+    synchronized (indexSync) {
+      ticket = ++indexTickets;
+    }
+    while (true) {
+      long target;
+      synchronized (indexSync) {
+        while (true) {
+          if (indexSynced >= ticket) {
+            return;
+          }
+          if (!indexSyncing) {
+            break;
+          }
+          try {
+            indexSync.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(StatusCode.INTERNAL, "interrupted waiting for the index");
+          }
+        }
+        indexSyncing = true;
+        target = indexTickets;
+      }
+      RuntimeException err = null;
+      try {
+        kv.flush();
+      } catch (RuntimeException e) {
+        err = e;
+      }
+      synchronized (indexSync) {
+        indexSyncing = false;
+        if (err == null) {
+          indexSynced = Math.max(indexSynced, target);
+        }
+        indexSync.notifyAll();
+      }
+      if (err != null) {
+        throw new StorageException(
+            StatusCode.METADATA_ERROR, "index log sync failed: " + err.getMessage(), err);
+      }
+    }
   }
 
   ErasureCodec codec(int k, int m) {
@@ -191,8 +253,15 @@ final class StoreCore {
         ref == null ? java.util.List.of() : java.util.List.of(ref));
   }
 
-  /** Deletes the shard files of data that was never committed, then its pending entry. */
+  /**
+   * Deletes the shard files of data that was never committed, then its pending entry. Data whose
+   * pending entry is gone was committed (the index batch removes it; a failed log sync after the
+   * batch still leaves the entry gone) and is left alone.
+   */
   void discard(DataRef ref) {
+    if (kv.get(garbage, garbageKey(PENDING, ref.id())) == null) {
+      return;
+    }
     deleteData(ref);
     kv.delete(garbage, garbageKey(PENDING, ref.id()));
   }
@@ -243,6 +312,56 @@ final class StoreCore {
       healSignal.run();
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not queue {0} for healing: {1}", ref.hexId(), e.toString());
+    }
+  }
+
+  /** The heal-queue key of a packed object. */
+  static byte[] packedHealKey(byte[] id) {
+    return garbageKey(PackedObjects.HEAL_PACKED, id);
+  }
+
+  /**
+   * Records that a packed object has a missing or corrupt copy; the healer rewrites it. The entry
+   * names the key, so the healer finds the object's current copies.
+   */
+  void queueHealPacked(PackedRef ref, String bucket, String key) {
+    try {
+      byte[] hk = packedHealKey(ref.id());
+      healLock.lock();
+      try {
+        if (kv.get(heal, hk) == null) {
+          kv.put(
+              heal,
+              hk,
+              MetaFormat.write(
+                  out -> {
+                    MetaFormat.writeString(out, bucket);
+                    MetaFormat.writeString(out, key);
+                  }));
+          counters.healQueued.incrementAndGet();
+        }
+      } finally {
+        healLock.unlock();
+      }
+      healSignal.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not queue {0} for healing: {1}", ref.hexId(), e.toString());
+    }
+  }
+
+  /** Removes the heal-queue entry under this key, if there is one. */
+  void dropHealKey(byte[] hk) {
+    if (counters.healQueued.get() == 0) {
+      return;
+    }
+    healLock.lock();
+    try {
+      if (kv.get(heal, hk) != null) {
+        kv.delete(heal, hk);
+        counters.healQueued.decrementAndGet();
+      }
+    } finally {
+      healLock.unlock();
     }
   }
 

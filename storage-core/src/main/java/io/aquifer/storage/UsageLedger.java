@@ -2,6 +2,7 @@ package io.aquifer.storage;
 
 import io.aquifer.kv.KvBatch;
 import io.aquifer.kv.KvCursor;
+import io.aquifer.kv.KvDurability;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,8 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A bucket's usage is stored as {@link #SLOTS} records (table {@code usage}, key bucket id +
  * slot) whose sum is the usage. A commit takes a free slot's lock, puts the slot's new absolute
  * value into its own batch and commits it: the record can never be overwritten by an older value,
- * and up to {@code SLOTS} commits to one bucket still share a log sync (RocksDB's write group).
- * Locks are held only across the index commit, never across data I/O.
+ * and up to {@code SLOTS} commits to one bucket run at once. The batch is committed without a log
+ * sync and the caller then waits for {@link StoreCore#syncIndex()}, which shares one sync among all
+ * concurrent committers (of any bucket). Locks are held only across the index commit, never across
+ * data I/O.
  *
  * <p>Quota: before taking a slot, a commit reserves its growth (positive deltas only) against the
  * committed usage plus the growth of commits still in flight, under the bucket's monitor. The check
@@ -114,7 +117,7 @@ final class UsageLedger {
       long objects = s.slotObjects[slot] + dObjects;
       long bytes = s.slotBytes[slot] + dBytes;
       batch.put(core.usage, Names.usageKey(bucketId, slot), MetaFormat.encodeUsage(objects, bytes));
-      core.kv.commit(batch);
+      core.kv.commit(batch, KvDurability.NONE);
       s.slotObjects[slot] = objects;
       s.slotBytes[slot] = bytes;
       committed = true;
@@ -128,6 +131,9 @@ final class UsageLedger {
           s.bytes += dBytes;
         }
       }
+    }
+    if (core.kv.durability() == KvDurability.SYNC) {
+      core.syncIndex(); // group commit: one log sync for every commit before it began
     }
   }
 

@@ -28,7 +28,7 @@ class BucketQuotaTest {
 
   @BeforeEach
   void open() {
-    config = TestStores.config(dir, 4, 2, 2); // min part size 5000
+    config = TestStores.shardConfig(dir, 4, 2, 2); // min part size 5000
     store = ObjectStores.open(config);
     store.createBucket("data", "alice");
   }

@@ -35,7 +35,7 @@ class ConcurrencyTest {
   @Test
   void readersNeverSeeAMixOfVersions() throws Exception {
     StorageConfig c =
-        TestStores.config(dir, 4, 2, 2).withMaxInflightBytes(8L << 20); // small budget: waits
+        TestStores.shardConfig(dir, 4, 2, 2).withMaxInflightBytes(8L << 20); // small budget: waits
     List<Throwable> errors = new ConcurrentLinkedQueue<Throwable>().stream().toList();
     var failures = new ConcurrentLinkedQueue<Throwable>();
     try (ObjectStore s = ObjectStores.open(c);

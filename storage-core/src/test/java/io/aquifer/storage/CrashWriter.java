@@ -14,10 +14,19 @@ public final class CrashWriter {
     return (i * 7919) % 40000;
   }
 
-  /** Arguments: the test's root directory and the first index to write. */
+  /** The store's settings: packing on (the default) or off. */
+  static StorageConfig config(Path root, boolean packed) {
+    return packed ? TestStores.config(root, 4, 2, 2) : TestStores.shardConfig(root, 4, 2, 2);
+  }
+
+  /**
+   * Arguments: the test's root directory, the first index to write, and {@code packed} or {@code
+   * sharded}.
+   */
   public static void main(String[] args) {
     int first = Integer.parseInt(args[1]);
-    try (ObjectStore s = ObjectStores.open(TestStores.config(Path.of(args[0]), 4, 2, 2))) {
+    boolean packed = args.length < 3 || args[2].equals("packed");
+    try (ObjectStore s = ObjectStores.open(config(Path.of(args[0]), packed))) {
       if (s.headBucket("crash").isEmpty()) {
         s.createBucket("crash");
       }

@@ -54,7 +54,7 @@ class DegradedTest {
 
   @Test
   void anyTwoOfFourDrivesCanBeLost() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     Map<String, byte[]> objs;
     try (ObjectStore s = ObjectStores.open(c)) {
       objs = fill(s, 12);
@@ -87,7 +87,7 @@ class DegradedTest {
 
   @Test
   void driveVanishingWhileRunningIsTakenOutOfService() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c)) {
       Map<String, byte[]> objs = fill(s, 6);
       TestStores.deleteTree(c.drives().get(1));
@@ -102,7 +102,7 @@ class DegradedTest {
 
   @Test
   void flippedByteIsDetectedRebuiltAndHealed() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c)) {
       byte[] d = TestStores.random(5, 30000);
       s.createBucket("bkt");
@@ -147,7 +147,7 @@ class DegradedTest {
 
   @Test
   void healQueuedIsTheQueueLengthAcrossRestartAndHeal() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     byte[] a;
     byte[] b;
     byte[] clean = TestStores.random(77, 30000);
@@ -198,7 +198,7 @@ class DegradedTest {
 
   @Test
   void deletedOrOverwrittenObjectLeavesTheHealQueue() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c, false)) {
       s.createBucket("bkt");
       byte[] a = putCorrupt(s, c, "a", 1);
@@ -234,7 +234,7 @@ class DegradedTest {
 
   @Test
   void concurrentReadsQueueEachObjectOnceAndHealEmptiesTheQueue() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c, false)) {
       s.createBucket("bkt");
       Map<String, byte[]> objs = new LinkedHashMap<>();
@@ -321,7 +321,7 @@ class DegradedTest {
 
   @Test
   void codecTimeAndHealedObjectsAreCounted() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c)) {
       StoreStats fresh = s.stats();
       assertEquals(0, fresh.encodeNanos());
@@ -354,7 +354,7 @@ class DegradedTest {
 
   @Test
   void replacedDriveIsFormattedAndHealed() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     Map<String, byte[]> objs;
     try (ObjectStore s = ObjectStores.open(c)) {
       objs = fill(s, 8);
@@ -379,7 +379,7 @@ class DegradedTest {
 
   @Test
   void scrubFindsAndHealsMissingShards() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c)) {
       Map<String, byte[]> objs = fill(s, 5);
       List<Path> files = TestStores.shardFiles(c);
@@ -397,7 +397,7 @@ class DegradedTest {
 
   @Test
   void wrongDriveIsFaultyAndStaysFaulty() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     Map<String, byte[]> objs;
     try (ObjectStore s = ObjectStores.open(c)) {
       objs = fill(s, 3);
@@ -427,7 +427,7 @@ class DegradedTest {
 
   @Test
   void tooFewDrivesRefusesToOpenWithAClearMessage() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c)) {
       fill(s, 1);
     }
@@ -441,7 +441,7 @@ class DegradedTest {
 
   @Test
   void failingIoTakesDriveOutOfServiceAndItStaysOut() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     byte[] d = TestStores.random(11, 50000);
     try (ObjectStore s = ObjectStores.open(c)) {
       Map<String, byte[]> objs = fill(s, 4);

@@ -72,7 +72,7 @@ class RenameCrashTest {
         rebuildWithoutRestart(acked, ackedDir, ackedVictim);
       }
       // the child resumes with the next loop index; its in-flight rename may have landed
-      try (ObjectStore s = ObjectStores.open(TestStores.config(dir, 4, 2, 2))) {
+      try (ObjectStore s = ObjectStores.open(TestStores.shardConfig(dir, 4, 2, 2))) {
         check(s, acked, ackedDir, ackedVictim);
         for (int j = 0; j < acked.length; j++) {
           acked[j] = RenameCrashWriter.gen(s, "n/" + j + "/");
@@ -80,7 +80,7 @@ class RenameCrashTest {
         ackedDir = RenameCrashWriter.gen(s, "d/");
       }
     }
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     Map<String, String> restarted;
     try (ObjectStore s = ObjectStores.open(c)) {
       check(s, acked, ackedDir, ackedVictim);
@@ -105,9 +105,9 @@ class RenameCrashTest {
    */
   private void rebuildWithoutRestart(int[] acked, int ackedDir, int ackedVictim) throws Exception {
     Path copy = dir.resolve("copy");
-    StorageConfig c = TestStores.config(copy, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(copy, 4, 2, 2);
     java.nio.file.Files.createDirectories(copy);
-    for (Path drive : TestStores.config(dir, 4, 2, 2).drives()) {
+    for (Path drive : TestStores.shardConfig(dir, 4, 2, 2).drives()) {
       Path to = copy.resolve(drive.getFileName());
       try (var files = java.nio.file.Files.walk(drive)) {
         for (Path f : files.toList()) {

@@ -42,7 +42,7 @@ public final class RenameCrashWriter {
   /** Arguments: the test's root directory and the first loop index. */
   public static void main(String[] args) {
     int first = Integer.parseInt(args[1]);
-    try (ObjectStore s = ObjectStores.open(TestStores.config(Path.of(args[0]), 4, 2, 2))) {
+    try (ObjectStore s = ObjectStores.open(TestStores.shardConfig(Path.of(args[0]), 4, 2, 2))) {
       if (s.headBucket("ren").isEmpty()) {
         s.createBucket("ren");
         for (int j = 0; j < OBJECTS; j++) {

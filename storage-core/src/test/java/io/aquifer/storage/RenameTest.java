@@ -35,7 +35,7 @@ class RenameTest {
 
   @BeforeEach
   void open() {
-    config = TestStores.config(dir, 4, 2, 2);
+    config = TestStores.shardConfig(dir, 4, 2, 2);
     store = ObjectStores.open(config);
     store.createBucket("data");
   }

@@ -39,6 +39,8 @@ class StorageConfigTest {
     StorageConfig c = StorageConfig.defaults(Path.of("/idx"), drives(4));
     assertEquals(1 << 20, c.blockSize());
     assertTrue(c.durable());
+    assertEquals(128 << 10, c.packedMaxSize());
+    assertEquals(64L << 20, c.packedSegmentSize());
   }
 
   @Test
@@ -56,5 +58,9 @@ class StorageConfigTest {
     rejects("blockSize", () -> ok.withBlockSize(1000));
     rejects("blockSize", () -> ok.withBlockSize(4097));
     rejects("maxInflightBytes", () -> ok.withMaxInflightBytes(1024));
+    rejects("packedMaxSize", () -> ok.withPacking(-1, 64L << 20));
+    rejects("packedMaxSize", () -> ok.withPacking(17L << 20, 64L << 20));
+    rejects("packedSegmentSize", () -> ok.withPacking(4096, 1024));
+    assertEquals(0, ok.withPacking(0, 64L << 20).packedMaxSize(), "0 turns packing off");
   }
 }

@@ -37,6 +37,11 @@ final class TestStores {
         StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND);
   }
 
+  /** Like {@link #config} with packing off: every object in k + m shard files. */
+  static StorageConfig shardConfig(Path root, int drives, int k, int m) {
+    return config(root, drives, k, m).withPacking(0, StorageConfig.DEFAULT_PACKED_SEGMENT_SIZE);
+  }
+
   static byte[] random(long seed, int size) {
     byte[] b = new byte[size];
     new Random(seed).nextBytes(b);

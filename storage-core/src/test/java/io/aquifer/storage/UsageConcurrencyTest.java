@@ -25,7 +25,7 @@ class UsageConcurrencyTest {
 
   @Test
   void concurrentCommitsKeepUsageExact() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     var failures = new ConcurrentLinkedQueue<Throwable>();
     try (ObjectStore s = ObjectStores.open(c)) {
       s.createBucket("hot", "alice");
@@ -89,7 +89,7 @@ class UsageConcurrencyTest {
 
   @Test
   void concurrentWritersNeverExceedTheQuota() throws Exception {
-    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
     try (ObjectStore s = ObjectStores.open(c);
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       s.createBucket("objs");

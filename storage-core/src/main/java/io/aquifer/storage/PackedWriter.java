@@ -1,0 +1,191 @@
+package io.aquifer.storage;
+
+import io.aquifer.kv.KvBatch;
+import io.aquifer.kv.KvDurability;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The write path of a single put that may be small: bytes are buffered (MD5 as they arrive) up to
+ * the packing threshold. Past it, the buffered bytes and the rest go to a {@link StripeWriter} (the
+ * object is not packed). At commit, a small object becomes one record appended to m + 1 drives'
+ * open segments; the put is acknowledged after the copies are durable (a group commit per drive)
+ * and then the index batch committed, in that order, as for shard files.
+ */
+final class PackedWriter implements ObjectWriter {
+
+  /** The metadata step of a commit, run after the copies are durable. */
+  @FunctionalInterface
+  interface Committer {
+    ObjectInfo commit(
+        PackedRef ref, String etag, long version, long mtime, Map<String, String> attributes);
+  }
+
+  private final StoreCore core;
+  private final String bucket;
+  private final String key;
+  private final PutOptions options;
+  private final Committer committer;
+  private final Supplier<ObjectWriter> spill;
+  private final long max;
+  private final MessageDigest md5;
+  private byte[] buf = new byte[8192];
+  private int fill;
+  private ObjectWriter spilled;
+  private boolean done;
+
+  PackedWriter(
+      StoreCore core,
+      String bucket,
+      String key,
+      PutOptions options,
+      Committer committer,
+      Supplier<ObjectWriter> spill) {
+    this.core = core;
+    this.bucket = bucket;
+    this.key = key;
+    this.options = options;
+    this.committer = committer;
+    this.spill = spill;
+    this.max = core.config.packedMaxSize();
+    try {
+      this.md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is required by the JDK", e);
+    }
+  }
+
+  @Override
+  public void write(ByteBuffer src) {
+    ensureOpen();
+    if (spilled == null && fill + (long) src.remaining() > max) {
+      spilled = spill.get();
+      spilled.write(ByteBuffer.wrap(buf, 0, fill));
+      buf = null;
+    }
+    if (spilled != null) {
+      spilled.write(src);
+      return;
+    }
+    int n = src.remaining();
+    if (fill + n > buf.length) {
+      buf = java.util.Arrays.copyOf(buf, (int) Math.min(max, Math.max(buf.length * 2L, fill + n)));
+    }
+    src.get(buf, fill, n);
+    md5.update(buf, fill, n);
+    fill += n;
+  }
+
+  @Override
+  public void writeAll(InputStream in) throws IOException {
+    byte[] chunk = new byte[16 << 10];
+    ByteBuffer wrap = ByteBuffer.wrap(chunk);
+    int n;
+    while ((n = in.read(chunk)) >= 0) {
+      write(wrap.clear().limit(n));
+    }
+  }
+
+  @Override
+  public long written() {
+    return spilled != null ? spilled.written() : fill;
+  }
+
+  @Override
+  public ObjectInfo commit(Map<String, String> extraAttributes, byte[] expectedMd5) {
+    ensureOpen();
+    if (spilled != null) {
+      done = true;
+      return spilled.commit(extraAttributes, expectedMd5);
+    }
+    done = true;
+    byte[] digest = md5.digest();
+    if (expectedMd5 != null && !MessageDigest.isEqual(digest, expectedMd5)) {
+      throw new StorageException(
+          StatusCode.BAD_DIGEST,
+          "content MD5 "
+              + HexFormat.of().formatHex(digest)
+              + " differs from the expected "
+              + HexFormat.of().formatHex(expectedMd5));
+    }
+    String etag = HexFormat.of().formatHex(digest);
+    Map<String, String> attributes = options.attributes();
+    if (!extraAttributes.isEmpty()) {
+      Map<String, String> merged = new java.util.HashMap<>(attributes);
+      merged.putAll(extraAttributes);
+      attributes = Map.copyOf(merged);
+    }
+    long version = core.nextVersion();
+    long mtime = core.clock.millis();
+    byte[] id = core.newId();
+    byte[] record =
+        PackedFormat.record(
+            new PackedFormat.Header(
+                id,
+                version,
+                mtime,
+                etag,
+                core.contentType(options),
+                options.userMetadata(),
+                attributes,
+                bucket,
+                key),
+            buf,
+            fill);
+    buf = null;
+    PackedObjects packed = core.packed;
+    PackedObjects.Pending pending =
+        packed.append(id, fill, record, packed.copiesWanted(), packed.copiesRequired(), Set.of());
+    byte[] gkey = StoreCore.garbageKey(StoreCore.PENDING, id);
+    try {
+      try (KvBatch b = core.kv.newBatch()) {
+        b.put(core.garbage, gkey, MetaFormat.encodeObject(PackedObjects.garbageOf(pending.ref())));
+        core.kv.commit(b, KvDurability.NONE);
+      }
+      PackedRef ref = packed.awaitDurable(pending, packed.copiesRequired());
+      return committer.commit(ref, etag, version, mtime, attributes);
+    } catch (RuntimeException | Error e) {
+      try {
+        if (core.kv.get(core.garbage, gkey) != null) { // else the index batch took it: committed
+          packed.kill(pending.ref());
+          core.kv.delete(core.garbage, gkey);
+        }
+      } catch (RuntimeException r) {
+        e.addSuppressed(r); // the pending entry stays; the next start collects it
+      }
+      throw e;
+    } finally {
+      pending.settle();
+    }
+  }
+
+  private void ensureOpen() {
+    if (done) {
+      throw new IllegalStateException("writer already committed or aborted");
+    }
+  }
+
+  @Override
+  public void abort() {
+    if (done) {
+      return;
+    }
+    done = true;
+    buf = null;
+    if (spilled != null) {
+      spilled.abort();
+    }
+  }
+
+  @Override
+  public void close() {
+    abort();
+  }
+}

@@ -1,0 +1,348 @@
+package io.aquifer.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The packed records of one drive: append-only segment files under {@code segments/}, one of them
+ * open for appends. Appends are positional writes under a lock (page cache speed); durability is a
+ * group commit: a writer waiting for its bytes either finds them already forced or becomes the
+ * leader that forces the file once for everyone who appended before it.
+ */
+final class SegmentLog {
+  static final String DIR = "segments";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Bytes of zeros written ahead of the records at a time. */
+  static final long PREALLOCATE = 1L << 20;
+
+  /** One segment file and its group-commit state. */
+  static final class Segment {
+    final long id;
+    final FileChannel ch;
+    final java.util.concurrent.atomic.AtomicInteger inflight =
+        new java.util.concurrent.atomic.AtomicInteger();
+    volatile long written;
+    // bytes of the file already written with zeros ahead of the records (see append)
+    long allocated;
+    private long durable;
+    private boolean syncing;
+    private IOException error;
+
+    Segment(long id, FileChannel ch, long written) {
+      this.id = id;
+      this.ch = ch;
+      this.written = written;
+      this.durable = written;
+      this.allocated = written;
+    }
+  }
+
+  /** Where an append landed; {@link #end} is what must be durable. */
+  record Appended(Segment segment, int drive, long offset, long end) {}
+
+  private final Drive drive;
+  private final long segmentSize;
+  private final boolean durable;
+  private final Map<Long, FileChannel> channels = new ConcurrentHashMap<>();
+  private final Map<Long, Segment> known = new ConcurrentHashMap<>();
+  private Segment open;
+
+  SegmentLog(Drive drive, long segmentSize, boolean durable) {
+    this.drive = drive;
+    this.segmentSize = segmentSize;
+    this.durable = durable;
+  }
+
+  Drive drive() {
+    return drive;
+  }
+
+  Path dir() {
+    return drive.root.resolve(DIR);
+  }
+
+  Path path(long segment) {
+    return dir().resolve(name(segment));
+  }
+
+  static String name(long segment) {
+    return HexFormat.of().toHexDigits(segment) + ".seg";
+  }
+
+  /** The segment id of a segment file name, or null when it is not one. */
+  static Long parse(String fileName) {
+    if (fileName.length() != 20 || !fileName.endsWith(".seg")) {
+      return null;
+    }
+    try {
+      return HexFormat.fromHexDigitsToLong(fileName.substring(0, 16));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Appends a record to the open segment (starting a new one when it is full). */
+  synchronized Appended append(byte[] record) throws IOException {
+    if (open == null
+        || (open.written > PackedFormat.SEGMENT_HEADER
+            && open.written + record.length > segmentSize)) {
+      roll();
+    }
+    Segment s = open;
+    long off = s.written;
+    if (off + record.length > s.allocated) {
+      preallocate(s, off + record.length);
+    }
+    ByteBuffer b = ByteBuffer.wrap(record);
+    long p = off;
+    while (b.hasRemaining()) {
+      p += s.ch.write(b, p);
+    }
+    s.written = p;
+    s.inflight.incrementAndGet();
+    return new Appended(s, drive.index, off, p);
+  }
+
+  /**
+   * Marks an append as settled: its index entry committed or abandoned. A segment with unsettled
+   * appends is never compacted.
+   */
+  static void settle(Appended a) {
+    a.segment().inflight.decrementAndGet();
+  }
+
+  /** Whether a segment is sealed and has no unsettled appends, so compaction may take it. */
+  synchronized boolean quiescent(long segment) {
+    if (open != null && open.id == segment) {
+      return false;
+    }
+    Segment s = known.get(segment);
+    return s == null || s.inflight.get() == 0;
+  }
+
+  /**
+   * Extends the file with written zeros, {@link #PREALLOCATE} bytes at a time, ahead of the
+   * records. A record then overwrites allocated blocks inside the file's size, so the sync that
+   * makes it durable flushes data only: no file-size or block-allocation change waits for the file
+   * system's journal, which on a shared disk is where a sync spends its time. A scan stops at the
+   * zeros (no record magic).
+   */
+  private void preallocate(Segment s, long needed) throws IOException {
+    long chunk = Math.min(PREALLOCATE, segmentSize);
+    long target = Math.max(needed, Math.min(s.allocated + chunk, segmentSize));
+    ByteBuffer zeros = ByteBuffer.allocate((int) chunk);
+    long p = s.allocated;
+    while (p < target) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), target - p));
+      while (zeros.hasRemaining()) {
+        p += s.ch.write(zeros, p);
+      }
+    }
+    s.allocated = p;
+  }
+
+  /** The id of the segment taking appends, or 0 when none is open yet. */
+  synchronized long openSegment() {
+    return open == null ? 0 : open.id;
+  }
+
+  private void roll() throws IOException {
+    Files.createDirectories(dir());
+    long id;
+    do {
+      id = RANDOM.nextLong();
+    } while (id == 0 || Files.exists(path(id)));
+    FileChannel ch =
+        FileChannel.open(
+            path(id),
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+    try {
+      ByteBuffer h = ByteBuffer.wrap(PackedFormat.segmentHeader(id));
+      while (h.hasRemaining()) {
+        ch.write(h, h.position());
+      }
+      if (durable) {
+        ch.force(true);
+        Drive.syncDirectory(dir());
+        Drive.syncDirectory(drive.root);
+      }
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
+    channels.put(id, ch);
+    open = new Segment(id, ch, PackedFormat.SEGMENT_HEADER);
+    known.put(id, open);
+  }
+
+  /** Returns when the appended bytes are on stable storage (group commit). */
+  void awaitDurable(Appended a) throws IOException {
+    if (!durable) {
+      return;
+    }
+    Segment s = a.segment();
+    while (true) {
+      long target;
+      synchronized (s) {
+        while (true) {
+          if (s.durable >= a.end()) {
+            return;
+          }
+          if (s.error != null) {
+            throw new IOException("segment sync failed: " + s.error, s.error);
+          }
+          if (!s.syncing) {
+            break;
+          }
+          try {
+            s.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for a segment sync");
+          }
+        }
+        s.syncing = true;
+        target = s.written;
+      }
+      IOException err = null;
+      try {
+        s.ch.force(false);
+      } catch (IOException e) {
+        err = e;
+      }
+      synchronized (s) {
+        s.syncing = false;
+        if (err != null) {
+          s.error = err;
+        } else {
+          s.durable = Math.max(s.durable, target);
+        }
+        s.notifyAll();
+      }
+    }
+  }
+
+  /** A channel (read and write) on a segment; shared, never close it. */
+  FileChannel channel(long segment) throws IOException {
+    FileChannel ch = channels.get(segment);
+    if (ch != null && ch.isOpen()) {
+      return ch;
+    }
+    synchronized (channels) {
+      ch = channels.get(segment);
+      if (ch != null && ch.isOpen()) {
+        return ch;
+      }
+      ch = FileChannel.open(path(segment), StandardOpenOption.READ, StandardOpenOption.WRITE);
+      channels.put(segment, ch);
+      return ch;
+    }
+  }
+
+  /**
+   * Reads {@code len} bytes at {@code off} of a segment.
+   *
+   * @throws java.io.EOFException when the file ends first (a truncated or foreign segment: bad
+   *     data, not a failing drive)
+   */
+  byte[] read(long segment, long off, int len) throws IOException {
+    FileChannel ch = channel(segment);
+    ByteBuffer b = ByteBuffer.allocate(len);
+    while (b.hasRemaining()) {
+      int n = ch.read(b, off + b.position());
+      if (n < 0) {
+        break;
+      }
+    }
+    if (b.hasRemaining()) {
+      throw new java.io.EOFException(
+          "segment " + name(segment) + " ends before " + (off + len) + " on drive " + drive.index);
+    }
+    return b.array();
+  }
+
+  /** Overwrites the state byte of a record and forces it. */
+  void writeState(long segment, long off, byte state) throws IOException {
+    FileChannel ch = channel(segment);
+    ch.write(ByteBuffer.wrap(new byte[] {state}), off + PackedFormat.STATE_OFFSET);
+    if (durable) {
+      ch.force(false);
+    }
+  }
+
+  /** Ids of the segment files on the drive, the open one included. */
+  List<Long> segments() throws IOException {
+    List<Long> out = new ArrayList<>();
+    if (!Files.isDirectory(dir())) {
+      return out;
+    }
+    try (Stream<Path> s = Files.list(dir())) {
+      for (Path p : s.toList()) {
+        Long id = parse(p.getFileName().toString());
+        if (id != null) {
+          out.add(id);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Bytes of a segment file. */
+  long size(long segment) throws IOException {
+    return Files.size(path(segment));
+  }
+
+  /** Deletes a sealed segment file durably. */
+  void delete(long segment) throws IOException {
+    synchronized (this) {
+      if (open != null && open.id == segment) {
+        throw new IllegalStateException("the open segment cannot be deleted");
+      }
+    }
+    FileChannel ch;
+    synchronized (channels) {
+      ch = channels.remove(segment);
+    }
+    known.remove(segment);
+    if (ch != null) {
+      ch.close();
+    }
+    try {
+      Files.delete(path(segment));
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    if (durable) {
+      Drive.syncDirectory(dir());
+    }
+  }
+
+  /** Closes every channel. */
+  void close() {
+    synchronized (channels) {
+      for (FileChannel ch : channels.values()) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // closing at shutdown; nothing left to do with it
+        }
+      }
+      channels.clear();
+    }
+  }
+}
