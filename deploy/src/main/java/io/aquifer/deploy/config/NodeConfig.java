@@ -108,7 +108,8 @@ public record NodeConfig(
         .withDurable(e.durable())
         .withMaxInflightBytes(e.maxInflight().bytes())
         .withMinPartSize(e.minPartSize().bytes())
-        .withScrub(e.scrubInterval(), e.scrubRate().bytes());
+        .withScrub(e.scrubInterval(), e.scrubRate().bytes())
+        .withPacking(e.packedMaxSize().bytes(), e.packedSegmentSize().bytes());
   }
 
   /** The S3 gateway's settings. */
@@ -151,7 +152,10 @@ public record NodeConfig(
     /** Fills in defaults. */
     public StorageSection {
       drives = drives == null ? List.of() : List.copyOf(drives);
-      engine = engine == null ? new Engine(null, null, null, null, null, null, null) : engine;
+      engine =
+          engine == null
+              ? new Engine(null, null, null, null, null, null, null, null, null)
+              : engine;
       if (dataShards != null && dataShards < 1) {
         throw new IllegalArgumentException("storage.data-shards: must be at least 1");
       }
@@ -174,6 +178,9 @@ public record NodeConfig(
      * @param minPartSize smallest multipart part but the last (default 5MiB, as S3)
      * @param scrubInterval pause between scrub passes (default 24h; 0s disables)
      * @param scrubRate scrub read rate per second (default 64MiB)
+     * @param packedMaxSize objects up to this size are packed into segment files (default 128KiB; 0
+     *     disables packing)
+     * @param packedSegmentSize a segment file is sealed at this size (default 64MiB)
      */
     public record Engine(
         DataSize blockSize,
@@ -182,7 +189,9 @@ public record NodeConfig(
         DataSize maxInflight,
         DataSize minPartSize,
         Duration scrubInterval,
-        DataSize scrubRate) {
+        DataSize scrubRate,
+        DataSize packedMaxSize,
+        DataSize packedSegmentSize) {
       /** Fills in defaults. */
       public Engine {
         blockSize = blockSize == null ? DataSize.ofMiB(1) : blockSize;
@@ -192,6 +201,8 @@ public record NodeConfig(
         minPartSize = minPartSize == null ? DataSize.ofMiB(5) : minPartSize;
         scrubInterval = scrubInterval == null ? Duration.ofHours(24) : scrubInterval;
         scrubRate = scrubRate == null ? DataSize.ofMiB(64) : scrubRate;
+        packedMaxSize = packedMaxSize == null ? DataSize.ofBytes(128 << 10) : packedMaxSize;
+        packedSegmentSize = packedSegmentSize == null ? DataSize.ofMiB(64) : packedSegmentSize;
         codecKind(codec);
       }
 
