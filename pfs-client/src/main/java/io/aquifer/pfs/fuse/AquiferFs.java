@@ -692,8 +692,12 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       return;
     }
     Loc l = loc(n);
-    FileAttr a = n.dirty.commit(conn, l.bucket(), l.path(), alloc);
+    // until the commit succeeded the kernel's pages may hold bytes the node does not have
     n.seenAtOpen = null;
+    FileAttr a = n.dirty.commit(conn, l.bucket(), l.path(), alloc);
+    // the kernel's pages hold what was written through this mount, which is now the node's
+    // content: the next open may keep them while the file stays this version
+    n.seenAtOpen = a;
     setAttrLocked(n, a);
     repin(n, a);
   }

@@ -218,6 +218,32 @@ class AquiferFsTest {
     assertEquals(FuseException.ENOSPC, errno(() -> fs.flush(ino, fh)));
     fs.release(ino, fh, 0);
     assertEquals(0, fx.store.head(BUCKET, "big").size(), "nothing partial");
+    // an overwrite of a file the kernel had cached fails too: its pages may hold the bytes the
+    // node refused, so the next open must not keep them
+    v.close(v.openFull("keep", O_RDONLY).fh());
+    FuseOpen w = v.openFull("keep", O_WRONLY);
+    v.write(w.fh(), 0, new byte[2 << 20]);
+    long keepIno = v.ino(w.fh());
+    assertEquals(FuseException.ENOSPC, errno(() -> fs.flush(keepIno, w.fh())));
+    fs.release(keepIno, w.fh(), 0);
+    FuseOpen r = v.openFull("keep", O_RDONLY);
+    assertEquals(0, r.openFlags() & FuseOpen.KEEP_CACHE, "the refused bytes are not kept");
+    assertArrayEquals(new byte[100], v.read(r.fh(), 0, 1000));
+    v.close(r.fh());
+  }
+
+  @Test
+  void aFileWrittenThroughThisMountKeepsTheKernelCacheAtTheNextOpen() {
+    byte[] data = FsFixture.random(5, 3 << 20);
+    v.writeFile("own", data);
+    FuseOpen o = v.openFull("own", O_RDONLY);
+    assertEquals(FuseOpen.KEEP_CACHE, o.openFlags() & FuseOpen.KEEP_CACHE, "written here: keep");
+    assertArrayEquals(data, v.read(o.fh(), 0, data.length));
+    v.close(o.fh());
+    fx.store.put(BUCKET, "own", new byte[] {9}, PutOptions.DEFAULT);
+    FuseOpen changed = v.openFull("own", O_RDONLY);
+    assertEquals(0, changed.openFlags() & FuseOpen.KEEP_CACHE, "replaced elsewhere: dropped");
+    v.close(changed.fh());
   }
 
   @Test
