@@ -45,7 +45,8 @@ record Options(
     boolean verify,
     double rate,
     List<Integer> latencyAt,
-    long serverPid) {
+    long serverPid,
+    Duration warmup) {
 
   /** The operations a run can measure. */
   enum Op {
@@ -68,7 +69,11 @@ record Options(
       usage: aquifer bench s3 --endpoint URL --access-key K --secret-key S \
       [--region us-east-1] --op put|get|mixed|list|delete [--size 4KiB..4GiB] [--objects N] \
       [--concurrency C] [--duration 30s] [--bucket B] [--json FILE] [--baseline] [--rounds R] \
-      [--baseline-dir DIR] [--verify] [--rate OPS | --latency-at 50,90] [--server-pid PID]
+      [--baseline-dir DIR] [--verify] [--rate OPS | --latency-at 50,90] [--server-pid PID] \
+      [--warmup T]
+        --warmup: an unreported run of each target first (default with --baseline: the shorter of
+        --duration and 15s, since a fresh client and server need 10-15s of JIT on 2 cores; 0s
+        for none; without --baseline only when given).
         --rate: open loop at OPS requests/s over all connections; latency counts from each
         request's scheduled start, so a server that falls behind shows its queueing.
         --latency-at: measures the peak first (closed loop), then runs at those percentages of it.
@@ -114,6 +119,7 @@ record Options(
     double rate = 0;
     List<Integer> latencyAt = List.of();
     long serverPid = 0;
+    Duration warmup = null;
     List<CliOptions.Option> options;
     try {
       options = CliOptions.split(args, Set.of("--baseline", "--verify"));
@@ -149,6 +155,7 @@ record Options(
           case "--rate" -> rate = positiveRate(value);
           case "--latency-at" -> latencyAt = percents(value);
           case "--server-pid" -> serverPid = positive(name, value);
+          case "--warmup" -> warmup = Units.parseDuration(value);
           default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
@@ -186,6 +193,12 @@ record Options(
     if (baseline && op != Op.GET && op != Op.PUT) {
       throw new UsageException("--baseline is measured for --op get and put only");
     }
+    if (warmup != null && warmup.isNegative()) {
+      throw new UsageException("--warmup must not be negative");
+    }
+    if (warmup != null && !warmup.isZero() && op == Op.DELETE) {
+      throw new UsageException("--warmup would delete the prepared objects of --op delete");
+    }
     if (rate > 0 && !latencyAt.isEmpty()) {
       throw new UsageException("--rate and --latency-at exclude each other");
     }
@@ -215,7 +228,17 @@ record Options(
         verify,
         rate,
         latencyAt,
-        serverPid);
+        serverPid,
+        warmup != null
+            ? warmup
+            : baseline ? min(duration, DEFAULT_BASELINE_WARMUP) : Duration.ZERO);
+  }
+
+  /** The longest default warm-up of a {@code --baseline} run. */
+  static final Duration DEFAULT_BASELINE_WARMUP = Duration.ofSeconds(15);
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
   }
 
   private static double positiveRate(String v) {

@@ -192,7 +192,11 @@ public final class S3Bench {
     long verify = opt.verify() ? opt.size() : 0;
     Load.Workload work = workload();
     String label = opt.op().label();
+    Duration warm = opt.warmup();
     if (!opt.baseline()) {
+      if (!warm.isZero()) {
+        Load.run(conns, work, warm, verify, "warm-up " + label, err);
+      }
       for (int r = 1; r <= opt.rounds(); r++) {
         String l = opt.rounds() == 1 ? label : label + " " + r + "/" + opt.rounds();
         subject.merge(Load.run(conns, work, d, verify, opt.rate(), l, err));
@@ -209,7 +213,6 @@ public final class S3Bench {
     }
     Series subj = Series.of("subject (S3 endpoint)");
     series.add(subj);
-    Duration warm = d.compareTo(Duration.ofSeconds(5)) < 0 ? d : Duration.ofSeconds(5);
     if (opt.op() == Op.GET) {
       Series netty = Series.of("netty in-memory server");
       series.add(netty);
@@ -233,12 +236,16 @@ public final class S3Bench {
         List<Connection> nettyConns = connections(client, server.address(), "127.0.0.1");
         List<Connection> nginxConns =
             nginx == null ? List.of() : connections(client, nginx.address(), "127.0.0.1");
-        Load.run(conns, work, warm, verify, "warm-up " + label, err);
-        Load.run(nettyConns, work, warm, verify, "warm-up netty", err);
+        if (!warm.isZero()) {
+          Load.run(conns, work, warm, verify, "warm-up " + label, err);
+          Load.run(nettyConns, work, warm, verify, "warm-up netty", err);
+        }
         if (nginx != null) {
           ng = Series.of("nginx (page cache, sendfile)");
           series.add(ng);
-          Load.run(nginxConns, work, warm, verify, "warm-up nginx", err);
+          if (!warm.isZero()) {
+            Load.run(nginxConns, work, warm, verify, "warm-up nginx", err);
+          }
         }
         RunStats baselineErrors = new RunStats();
         for (int r = 1; r <= opt.rounds(); r++) {
@@ -276,8 +283,10 @@ public final class S3Bench {
       series.add(md5);
       int md5Threads = Math.min(opt.concurrency(), Runtime.getRuntime().availableProcessors());
       Series md5n = md5Threads > 1 ? Series.of("MD5, " + md5Threads + " threads") : null;
-      Load.run(conns, work, warm, 0, "warm-up " + label, err);
-      PutBaseline.md5(client.payload(), opt.size(), warm);
+      if (!warm.isZero()) {
+        Load.run(conns, work, warm, 0, "warm-up " + label, err);
+        PutBaseline.md5(client.payload(), opt.size(), warm);
+      }
       for (int r = 1; r <= opt.rounds(); r++) {
         String round = " " + r + "/" + opt.rounds();
         RunStats s = Load.run(conns, work, d, 0, label + round, err);

@@ -76,6 +76,26 @@ class OptionsTest {
     assertEquals(
         "bench s3: --baseline runs closed loop; leave out --rate and --latency-at",
         usageError(concat(base, "--op", "get", "--rate", "10", "--baseline")));
+    assertEquals(
+        "bench s3: --warmup would delete the prepared objects of --op delete",
+        usageError(concat(base, "--op", "delete", "--warmup", "2s")));
+  }
+
+  @Test
+  void warmupDefaultsToTheShorterOfDurationAnd15sWithBaselineOnly() throws Exception {
+    String[] base = {
+      "--endpoint", "http://127.0.0.1:1", "--access-key", "a", "--secret-key", "s", "--op", "get"
+    };
+    assertEquals(Duration.ZERO, Options.parse(base).warmup());
+    assertEquals(
+        Duration.ofSeconds(15),
+        Options.parse(concat(base, "--baseline", "--duration", "30s")).warmup());
+    assertEquals(
+        Duration.ofSeconds(4),
+        Options.parse(concat(base, "--baseline", "--duration", "4s")).warmup());
+    assertEquals(Duration.ofSeconds(2), Options.parse(concat(base, "--warmup", "2s")).warmup());
+    assertEquals(
+        Duration.ZERO, Options.parse(concat(base, "--baseline", "--warmup", "0s")).warmup());
   }
 
   private static String[] concat(String[] a, String... b) {
