@@ -21,4 +21,7 @@ final class Counters {
   final LongAdder encodeNanos = new LongAdder();
   final LongAdder decodeNanos = new LongAdder();
   final LongAdder healedObjects = new LongAdder();
+
+  /** Background writeback forces of shard files that completed (see {@link StripeWriter}). */
+  final LongAdder writebackForces = new LongAdder();
 }

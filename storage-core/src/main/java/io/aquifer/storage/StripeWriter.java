@@ -22,12 +22,21 @@ import java.util.zip.CRC32C;
  * the bytes are copied. On commit the trailers are written, every shard file and its directory is
  * forced to stable storage in parallel, and then the {@link Committer} switches the index.
  *
+ * <p>Writeback starts while the object streams in: once {@link #WRITEBACK_BYTES} more have been
+ * appended to a shard, a virtual thread forces that shard's data so far ({@code fdatasync}), at
+ * most one at a time per shard. The page cache then never holds a whole object's shards at commit,
+ * and the disk writes overlap receiving, hashing and encoding instead of following them. A failed
+ * background force fails its shard at commit (the kernel reports a write error to one fsync only,
+ * so it must not be dropped); the commit's own force still covers everything.
+ *
  * <p>Two stripe buffers make a pipeline: while a virtual thread encodes and writes a full stripe,
  * the caller fills the other one (copy and MD5), so the two halves of the work use two cores. The
  * second buffer is taken only if the memory budget has room at that moment; otherwise stripes are
  * flushed on the caller's thread.
  */
 final class StripeWriter implements ObjectWriter {
+  /** Bytes appended to a shard between background writeback forces. */
+  static final long WRITEBACK_BYTES = 8L << 20;
 
   /** The metadata step of a commit, run after the data is durable. */
   @FunctionalInterface
@@ -59,6 +68,9 @@ final class StripeWriter implements ObjectWriter {
   private Thread flushing;
   private volatile Throwable flushError;
   private final FileChannel[] channels;
+  private final long[] sinceWriteback;
+  private final Thread[] writeback;
+  private final IOException[] writebackErrors;
   private final Set<Integer> lost = new LinkedHashSet<>();
   private final MessageDigest md5;
   private final CRC32C crc = new CRC32C();
@@ -92,6 +104,9 @@ final class StripeWriter implements ObjectWriter {
       throw new IllegalStateException("MD5 is required by the JDK", e);
     }
     this.channels = new FileChannel[k + m];
+    this.sinceWriteback = new long[k + m];
+    this.writeback = new Thread[k + m];
+    this.writebackErrors = new IOException[k + m];
     this.stripe = core.buffers.acquire(StripeBuffers.size(k + m, blockSize));
     this.regions = StripeBuffers.regions(stripe, k + m, blockSize);
     try {
@@ -275,9 +290,69 @@ final class StripeWriter implements ObjectWriter {
         }
       } catch (IOException e) {
         failShard(i, core.drives.get(layout.drives()[i]), "write", e);
+        continue;
+      }
+      sinceWriteback[i] += b + DataRef.CRC_BYTES;
+      if (sinceWriteback[i] >= WRITEBACK_BYTES && core.config.durable()) {
+        startWriteback(i, ch);
       }
     }
     checkQuorum();
+  }
+
+  /** Forces shard {@code i}'s data so far in the background, unless a force is still running. */
+  private void startWriteback(int i, FileChannel ch) {
+    Thread t = writeback[i];
+    if (t != null && t.isAlive()) {
+      return;
+    }
+    sinceWriteback[i] = 0;
+    writeback[i] =
+        Thread.ofVirtual()
+            .name("aquifer-shard-writeback")
+            .start(
+                () -> {
+                  try {
+                    ch.force(false);
+                    core.counters.writebackForces.increment();
+                  } catch (java.nio.channels.ClosedChannelException e) {
+                    // aborted or failed meanwhile: nothing to report
+                  } catch (IOException e) {
+                    synchronized (writebackErrors) {
+                      writebackErrors[i] = e;
+                    }
+                  }
+                });
+  }
+
+  /** Waits for the background forces; a shard whose force failed is failed now. */
+  private void awaitWriteback() {
+    boolean interrupted = false;
+    for (int i = 0; i < k + m; i++) {
+      Thread t = writeback[i];
+      while (t != null) {
+        try {
+          t.join();
+          t = null;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      writeback[i] = null;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    for (int i = 0; i < k + m; i++) {
+      IOException e;
+      synchronized (writebackErrors) {
+        e = writebackErrors[i];
+        writebackErrors[i] = null;
+      }
+      if (e != null && channels[i] != null) {
+        failShard(i, core.drives.get(layout.drives()[i]), "writeback", e);
+      }
+    }
   }
 
   /**
@@ -356,6 +431,8 @@ final class StripeWriter implements ObjectWriter {
           }
         }
       }
+      checkQuorum();
+      awaitWriteback();
       checkQuorum();
       syncShards();
       checkQuorum();
@@ -445,6 +522,7 @@ final class StripeWriter implements ObjectWriter {
     } catch (RuntimeException | Error ignored) {
       // aborting anyway: everything written is deleted below
     }
+    awaitWriteback();
     for (int i = 0; i < k + m; i++) {
       if (channels[i] != null) {
         try {
