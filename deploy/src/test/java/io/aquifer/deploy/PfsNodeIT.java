@@ -292,19 +292,38 @@ class PfsNodeIT {
                     "--profile",
                     "alice",
                     mnt.toString())
-                .redirectOutput(mountOut.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
                 .redirectError(mountErr.toFile());
         NodeProcess.env(pb, noKeys);
         Process mount = pb.start();
         try {
-          long deadline = System.nanoTime() + 60_000_000_000L;
-          while (!java.nio.file.Files.readString(mountOut).contains("Mounted ")) {
-            assertTrue(
-                mount.isAlive(),
-                () -> "aquifer mount ended: " + read(mountOut) + " " + read(mountErr));
-            assertTrue(System.nanoTime() < deadline, "aquifer mount did not mount in 60 s");
-            Thread.sleep(50);
-          }
+          // its stdout, line by line, copied to mount.out; done when it says it mounted
+          java.util.concurrent.CompletableFuture<Boolean> said =
+              new java.util.concurrent.CompletableFuture<>();
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (java.io.BufferedReader r =
+                            new java.io.BufferedReader(
+                                new java.io.InputStreamReader(
+                                    mount.getInputStream(),
+                                    java.nio.charset.StandardCharsets.UTF_8));
+                        java.io.Writer copy = java.nio.file.Files.newBufferedWriter(mountOut)) {
+                      for (String line; (line = r.readLine()) != null; ) {
+                        copy.write(line + "\n");
+                        copy.flush();
+                        if (line.contains("Mounted ")) {
+                          said.complete(true);
+                        }
+                      }
+                    } catch (java.io.IOException e) {
+                      said.completeExceptionally(e);
+                    }
+                    said.complete(false); // stdout ended without the line: the process ended
+                  });
+          assertTrue(
+              said.get(60, java.util.concurrent.TimeUnit.SECONDS),
+              () -> "aquifer mount ended: " + read(mountOut) + " " + read(mountErr));
           assertTrue(mounted(mnt));
           assertEquals("over S3", java.nio.file.Files.readString(mnt.resolve("from-s3.txt")));
           byte[] big = new byte[(2 << 20) + 12345];

@@ -36,6 +36,11 @@ final class PfsSession implements RequestHandler {
   private volatile PfsIdentity identity;
   private volatile String accessKey; // the key it authenticated with; null when open
   private volatile boolean toldUnauthenticated;
+  private final java.util.concurrent.atomic.AtomicInteger failedAuths =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Failed AUTHs after which a connection gets no more challenges (guesses are per nonce). */
+  static final int MAX_FAILED_AUTHS = 3;
 
   private PfsSession(FileServiceHandler handler, Connection connection, PfsIdentity identity) {
     this.handler = handler;
@@ -185,6 +190,13 @@ final class PfsSession implements RequestHandler {
           Errno.EINVAL, "the connection is already authenticated as user " + id.user());
     }
     if (op == PfsAuth.CHALLENGE) {
+      if (failedAuths.get() >= MAX_FAILED_AUTHS) {
+        return PfsAuth.error(
+            Errno.EACCES,
+            "authentication refused: "
+                + MAX_FAILED_AUTHS
+                + " failed attempts on this connection; open a new one");
+      }
       byte[] n = new byte[PfsAuth.NONCE_BYTES];
       handler.random().nextBytes(n);
       nonce.set(n);
@@ -226,6 +238,7 @@ final class PfsSession implements RequestHandler {
   }
 
   private Reply refuse(String why) {
+    failedAuths.incrementAndGet();
     LOG.log(System.Logger.Level.WARNING, "pfs: authentication refused from " + peer() + ": " + why);
     return PfsAuth.error(Errno.EACCES, "authentication refused: " + why);
   }

@@ -46,6 +46,8 @@ class FileServiceAuthTest {
 
   private final Map<String, PfsAuthenticator.Credential> users = new ConcurrentHashMap<>(USERS);
   private final AtomicInteger connections = new AtomicInteger();
+  private final java.util.concurrent.CountDownLatch closedOnce =
+      new java.util.concurrent.CountDownLatch(1);
   private final Map<String, AtomicInteger> statuses = new ConcurrentHashMap<>();
   private final List<Connection> opened = new ArrayList<>();
   private PfsFixture fx;
@@ -70,6 +72,7 @@ class FileServiceAuthTest {
           @Override
           public void connectionClosed() {
             connections.decrementAndGet();
+            closedOnce.countDown();
           }
 
           @Override
@@ -265,6 +268,20 @@ class FileServiceAuthTest {
   }
 
   @Test
+  void aConnectionGetsNoMoreChallengesAfterThreeFailedAuths() {
+    Connection c = connection();
+    for (int i = 0; i < PfsSession.MAX_FAILED_AUTHS; i++) {
+      byte[] nonce = challenge(c);
+      byte[] wrong = PfsAuth.signature("not-the-secret", nonce, ALICE_KEY);
+      assertEquals(Errno.EACCES, errno(auth(c, ALICE_KEY, wrong)));
+    }
+    // no nonce, so no more guesses here: even the right secret cannot be tried
+    assertErrno(Errno.EACCES, () -> client(c).authenticate(ALICE_KEY, ALICE_SECRET));
+    // a new connection starts afresh
+    as(ALICE_KEY, ALICE_SECRET).getattr("alice-data", "");
+  }
+
+  @Test
   void anUnauthenticatedHandlerServesEveryone() throws Exception {
     try (FileServiceHandler open = new FileServiceHandler(fx.service)) {
       var listener = fx.transport.listen(new InetSocketAddress("127.0.0.1", 0), open).join();
@@ -291,10 +308,8 @@ class FileServiceAuthTest {
     assertEquals(1, statuses.get("getattr ok").get());
     assertEquals(1, statuses.get("getattr EACCES").get());
     opened.remove(0).close();
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (connections.get() != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    // the server sees the connection end and tells the observer
+    assertTrue(closedOnce.await(10, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(0, connections.get());
   }
 
