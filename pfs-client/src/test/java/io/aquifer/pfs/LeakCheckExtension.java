@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Fails a test class when Netty's leak detector (paranoid in every test run) reported a leak:
  * collects garbage and allocates once more at the end so that leaks of the class are reported.
  */
-final class LeakCheckExtension implements BeforeAllCallback, AfterAllCallback {
+public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCallback {
   private static final Logger NETTY_LEAKS = Logger.getLogger("io.netty.util.ResourceLeakDetector");
   private static final List<String> REPORTS = new ArrayList<>();
   private static final Handler CAPTURE =

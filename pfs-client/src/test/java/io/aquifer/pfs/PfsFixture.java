@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * a {@link FileClient} connected. Buffers of the client and handler come from one allocator whose
  * pinned memory must return to zero at {@link #close()}.
  */
-final class PfsFixture implements AutoCloseable {
+public final class PfsFixture implements AutoCloseable {
   static final String BUCKET = "data";
   static final int BLOCK = 64 << 10;
 
@@ -47,23 +47,7 @@ final class PfsFixture implements AutoCloseable {
 
   PfsFixture(FileServiceConfig config) throws IOException {
     root = Files.createTempDirectory("pfs-test");
-    List<Path> drives = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      drives.add(root.resolve("drive" + i));
-    }
-    storageConfig =
-        new StorageConfig(
-            drives,
-            root.resolve("index"),
-            2,
-            1,
-            BLOCK,
-            CodecKind.AUTO,
-            false,
-            64L << 20,
-            5000,
-            Duration.ZERO,
-            StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND);
+    storageConfig = storageConfig(root);
     store = ObjectStores.open(storageConfig);
     store.createBucket(BUCKET);
     service = new FileService(store, config);
@@ -75,12 +59,7 @@ final class PfsFixture implements AutoCloseable {
 
   /** Serves the file service on loopback TCP and connects a client to it. */
   PfsFixture withTransport(FileClientConfig clientConfig) {
-    TransportConfig tc =
-        TransportConfig.defaults()
-            .withKind(TransportConfig.Kind.TCP, false)
-            .withSizes(2 << 20, 16 << 20, 256L << 20)
-            .withRequestTimeout(Duration.ofSeconds(60));
-    transport = Transports.open(tc);
+    transport = Transports.open(transportConfig());
     handler = new FileServiceHandler(service, allocator, 4 << 20, 64 << 20);
     listener = transport.listen(new InetSocketAddress("127.0.0.1", 0), handler).join();
     connection = transport.connect(listener.address()).join();
@@ -108,11 +87,49 @@ final class PfsFixture implements AutoCloseable {
     }
     store.close();
     deleteTree(root);
+    awaitReleased(allocator, "pfs");
+    awaitReleased(PooledByteBufAllocator.DEFAULT, "transport");
+  }
+
+  /**
+   * The store of pfs tests under {@code root}: 4 drives, RS 2+1, 64 KiB blocks, not durable (the
+   * tests never crash the machine).
+   */
+  public static StorageConfig storageConfig(Path root) {
+    List<Path> drives = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      drives.add(root.resolve("drive" + i));
+    }
+    return new StorageConfig(
+        drives,
+        root.resolve("index"),
+        2,
+        1,
+        BLOCK,
+        CodecKind.AUTO,
+        false,
+        64L << 20,
+        5000,
+        Duration.ZERO,
+        StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND);
+  }
+
+  /** TCP on loopback, frames of 2 MiB, a 16 MiB window, a minute per request. */
+  public static TransportConfig transportConfig() {
+    return TransportConfig.defaults()
+        .withKind(TransportConfig.Kind.TCP, false)
+        .withSizes(2 << 20, 16 << 20, 256L << 20)
+        .withRequestTimeout(Duration.ofSeconds(60));
+  }
+
+  /** Waits up to 10 s for every buffer of {@code allocator} to be released, else fails. */
+  public static void awaitReleased(PooledByteBufAllocator allocator, String what) {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (allocator.pinnedDirectMemory() + allocator.pinnedHeapMemory() != 0) {
       if (System.nanoTime() - deadline > 0) {
         fail(
-            "pfs buffers left allocated: "
+            what
+                + " buffers left allocated: "
                 + allocator.pinnedDirectMemory()
                 + " direct and "
                 + allocator.pinnedHeapMemory()
@@ -120,28 +137,15 @@ final class PfsFixture implements AutoCloseable {
       }
       LockSupport.parkNanos(1_000_000);
     }
-    long transportDeadline = System.nanoTime() + 10_000_000_000L;
-    PooledByteBufAllocator net = PooledByteBufAllocator.DEFAULT;
-    while (net.pinnedDirectMemory() + net.pinnedHeapMemory() != 0) {
-      if (System.nanoTime() - transportDeadline > 0) {
-        fail(
-            "transport buffers left allocated: "
-                + net.pinnedDirectMemory()
-                + " direct and "
-                + net.pinnedHeapMemory()
-                + " heap bytes");
-      }
-      LockSupport.parkNanos(1_000_000);
-    }
   }
 
-  static byte[] random(long seed, int size) {
+  public static byte[] random(long seed, int size) {
     byte[] b = new byte[size];
     new Random(seed).nextBytes(b);
     return b;
   }
 
-  static String md5(byte[] b) {
+  public static String md5(byte[] b) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
     } catch (java.security.NoSuchAlgorithmException e) {
@@ -149,7 +153,7 @@ final class PfsFixture implements AutoCloseable {
     }
   }
 
-  static void deleteTree(Path p) throws IOException {
+  public static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
     }

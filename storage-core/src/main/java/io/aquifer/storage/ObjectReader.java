@@ -28,7 +28,29 @@ public interface ObjectReader extends AutoCloseable {
   int read(ByteBuffer dst);
 
   /** An input stream over the remaining range; closing it closes this reader. */
-  InputStream asInputStream();
+  default InputStream asInputStream() {
+    return new InputStream() {
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (len == 0) {
+          return 0;
+        }
+        return ObjectReader.this.read(ByteBuffer.wrap(b, off, len));
+      }
+
+      @Override
+      public void close() {
+        ObjectReader.this.close();
+      }
+    };
+  }
 
   @Override
   void close();

@@ -1,7 +1,5 @@
 package io.aquifer.storage;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 
 /** Streams a byte range of a packed object from its record, read and verified when opened. */
@@ -53,31 +51,6 @@ final class PackedReader implements ObjectReader {
     dst.put(record, bodyOffset + (int) pos, n);
     pos += n;
     return n;
-  }
-
-  @Override
-  public InputStream asInputStream() {
-    return new InputStream() {
-      @Override
-      public int read() {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (len == 0) {
-          return 0;
-        }
-        return PackedReader.this.read(ByteBuffer.wrap(b, off, len));
-      }
-
-      @Override
-      public void close() throws IOException {
-        PackedReader.this.close();
-      }
-    };
   }
 
   @Override

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -106,22 +105,8 @@ final class PackedWriter implements ObjectWriter {
       return spilled.commit(extraAttributes, expectedMd5);
     }
     done = true;
-    byte[] digest = md5.digest();
-    if (expectedMd5 != null && !MessageDigest.isEqual(digest, expectedMd5)) {
-      throw new StorageException(
-          StatusCode.BAD_DIGEST,
-          "content MD5 "
-              + HexFormat.of().formatHex(digest)
-              + " differs from the expected "
-              + HexFormat.of().formatHex(expectedMd5));
-    }
-    String etag = HexFormat.of().formatHex(digest);
-    Map<String, String> attributes = options.attributes();
-    if (!extraAttributes.isEmpty()) {
-      Map<String, String> merged = new java.util.HashMap<>(attributes);
-      merged.putAll(extraAttributes);
-      attributes = Map.copyOf(merged);
-    }
+    String etag = StoreCore.etag(md5.digest(), expectedMd5);
+    Map<String, String> attributes = StoreCore.attributes(options, extraAttributes);
     long version = core.nextVersion();
     long mtime = core.clock.millis();
     byte[] id = core.newId();

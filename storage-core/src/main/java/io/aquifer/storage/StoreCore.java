@@ -164,6 +164,32 @@ final class StoreCore {
     }
   }
 
+  /**
+   * The ETag (hex MD5) of a write's bytes; {@code BAD_DIGEST} when the client sent an MD5 and it
+   * differs.
+   */
+  static String etag(byte[] digest, byte[] expectedMd5) {
+    if (expectedMd5 != null && !java.security.MessageDigest.isEqual(digest, expectedMd5)) {
+      throw new StorageException(
+          StatusCode.BAD_DIGEST,
+          "content MD5 "
+              + java.util.HexFormat.of().formatHex(digest)
+              + " differs from the expected "
+              + java.util.HexFormat.of().formatHex(expectedMd5));
+    }
+    return java.util.HexFormat.of().formatHex(digest);
+  }
+
+  /** A put's attributes with those its commit adds; {@code extra} wins. */
+  static Map<String, String> attributes(PutOptions options, Map<String, String> extra) {
+    if (extra.isEmpty()) {
+      return options.attributes();
+    }
+    Map<String, String> merged = new java.util.HashMap<>(options.attributes());
+    merged.putAll(extra);
+    return Map.copyOf(merged);
+  }
+
   ErasureCodec codec(int k, int m) {
     return codecs.computeIfAbsent(
         ((long) k << 32) | m, x -> ErasureCodecs.create(config.codec(), k, m));

@@ -1,7 +1,5 @@
 package io.aquifer.storage;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -133,31 +131,6 @@ final class StripeReader implements ObjectReader {
             core, ref, StripeBuffers.regions(stripe, ref.k() + ref.m(), ref.blockSize()));
     fetcherSegment = seg;
     loadedStripe = -1;
-  }
-
-  @Override
-  public InputStream asInputStream() {
-    return new InputStream() {
-      @Override
-      public int read() {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (len == 0) {
-          return 0;
-        }
-        return StripeReader.this.read(ByteBuffer.wrap(b, off, len));
-      }
-
-      @Override
-      public void close() throws IOException {
-        StripeReader.this.close();
-      }
-    };
   }
 
   @Override

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -391,22 +390,8 @@ final class StripeWriter implements ObjectWriter {
         flushStripe(regions, fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
         fill = 0;
       }
-      byte[] digest = md5.digest();
-      if (expectedMd5 != null && !MessageDigest.isEqual(digest, expectedMd5)) {
-        throw new StorageException(
-            StatusCode.BAD_DIGEST,
-            "content MD5 "
-                + HexFormat.of().formatHex(digest)
-                + " differs from the expected "
-                + HexFormat.of().formatHex(expectedMd5));
-      }
-      String etag = HexFormat.of().formatHex(digest);
-      Map<String, String> attributes = options.attributes();
-      if (!extraAttributes.isEmpty()) {
-        Map<String, String> merged = new java.util.HashMap<>(attributes);
-        merged.putAll(extraAttributes);
-        attributes = Map.copyOf(merged);
-      }
+      String etag = StoreCore.etag(md5.digest(), expectedMd5);
+      Map<String, String> attributes = StoreCore.attributes(options, extraAttributes);
       long version = core.nextVersion();
       long mtime = core.clock.millis();
       byte[] trailer =

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aquifer.pfs.FileServiceConfig;
+import io.aquifer.pfs.LeakCheckExtension;
+import io.aquifer.pfs.PfsFixture;
 import io.aquifer.storage.BucketQuota;
 import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.PutOptions;
@@ -60,7 +62,7 @@ class AquiferFsTest {
   void anObjectPutThroughTheStoreIsVisibleAtOnce() throws Exception {
     v.mkdir("ds");
     assertEquals(List.of(), v.ls("ds"));
-    byte[] data = FsFixture.random(1, 300_000);
+    byte[] data = PfsFixture.random(1, 300_000);
     ObjectInfo put = fx.store.put(BUCKET, "ds/shard-0.bin", data, PutOptions.DEFAULT);
     assertEquals(List.of("shard-0.bin"), v.ls("ds"));
     FuseAttr a = v.stat("ds/shard-0.bin");
@@ -74,7 +76,7 @@ class AquiferFsTest {
     FuseOpen o2 = v.openFull("ds/shard-0.bin", O_RDONLY);
     assertEquals(FuseOpen.KEEP_CACHE, o2.openFlags() & FuseOpen.KEEP_CACHE, "unchanged: keep");
     v.close(o2.fh());
-    byte[] next = FsFixture.random(2, 1000);
+    byte[] next = PfsFixture.random(2, 1000);
     fx.store.put(BUCKET, "ds/shard-0.bin", next, PutOptions.DEFAULT);
     FuseOpen o3 = v.openFull("ds/shard-0.bin", O_RDONLY);
     assertEquals(0, o3.openFlags() & FuseOpen.KEEP_CACHE, "changed: the kernel drops its pages");
@@ -85,16 +87,16 @@ class AquiferFsTest {
 
   @Test
   void aHandleNeverReadsAMixOfTwoVersions() throws Exception {
-    byte[] old = FsFixture.random(14, 4 << 20);
+    byte[] old = PfsFixture.random(14, 4 << 20);
     fx.store.put(BUCKET, "v", old, PutOptions.DEFAULT);
     long fh = v.open("v", O_RDONLY);
     assertArrayEquals(Arrays.copyOf(old, 1000), v.read(fh, 0, 1000));
     // replaced over S3 while open: the handle's next read from the server fails, not mixes
-    fx.store.put(BUCKET, "v", FsFixture.random(15, 4 << 20), PutOptions.DEFAULT);
+    fx.store.put(BUCKET, "v", PfsFixture.random(15, 4 << 20), PutOptions.DEFAULT);
     assertEquals(116, errno(() -> v.read(fh, 3 << 20, 1 << 20)));
     v.close(fh);
     long again = v.open("v", O_RDONLY);
-    assertArrayEquals(FsFixture.random(15, 4 << 20), v.read(again, 0, 4 << 20));
+    assertArrayEquals(PfsFixture.random(15, 4 << 20), v.read(again, 0, 4 << 20));
     // replaced through this mount: its other handles read the new content
     long w = v.open("v", O_WRONLY | Vfs.O_TRUNC);
     v.write(w, 0, new byte[] {1, 2, 3});
@@ -105,7 +107,7 @@ class AquiferFsTest {
 
   @Test
   void aFileClosedInTheMountIsAnObjectWithItsMd5AtOnce() throws Exception {
-    byte[] data = FsFixture.random(3, 5 * (1 << 20) + 777);
+    byte[] data = PfsFixture.random(3, 5 * (1 << 20) + 777);
     long fh = v.create("ckpt.pt", 0600);
     v.write(fh, 0, Arrays.copyOf(data, 4 << 20));
     // streamed while written: megabytes went to the node, nothing is visible yet
@@ -118,7 +120,7 @@ class AquiferFsTest {
     v.close(fh);
     ObjectInfo info = fx.store.head(BUCKET, "ckpt.pt");
     assertEquals(data.length, info.size());
-    assertEquals(FsFixture.md5(data), info.etag());
+    assertEquals(PfsFixture.md5(data), info.etag());
     assertArrayEquals(data, fx.object("ckpt.pt"));
     FuseAttr a = v.stat("ckpt.pt");
     assertEquals(FuseAttr.S_IFREG | 0600, a.mode());
@@ -127,31 +129,31 @@ class AquiferFsTest {
     assertArrayEquals(data, v.readFile("ckpt.pt"));
     // an empty file is an empty object
     v.writeFile("empty", new byte[0]);
-    assertEquals(FsFixture.md5(new byte[0]), fx.store.head(BUCKET, "empty").etag());
+    assertEquals(PfsFixture.md5(new byte[0]), fx.store.head(BUCKET, "empty").etag());
   }
 
   @Test
   void overwriteAppendAndTruncateAreByteExact() throws Exception {
-    byte[] model = FsFixture.random(4, 3 * (1 << 20) + 5);
+    byte[] model = PfsFixture.random(4, 3 * (1 << 20) + 5);
     v.writeFile("f", model);
     // overwrite in the middle
     long fh = v.open("f", O_RDWR);
-    byte[] patch = FsFixture.random(5, 200_000);
+    byte[] patch = PfsFixture.random(5, 200_000);
     v.write(fh, 1_000_000, patch);
     System.arraycopy(patch, 0, model, 1_000_000, patch.length);
     assertArrayEquals(model, v.read(fh, 0, model.length), "read back before the close");
-    assertNotEquals(FsFixture.md5(model), fx.store.head(BUCKET, "f").etag(), "not yet");
+    assertNotEquals(PfsFixture.md5(model), fx.store.head(BUCKET, "f").etag(), "not yet");
     v.close(fh);
     assertArrayEquals(model, fx.object("f"));
     // append
     fh = v.open("f", O_WRONLY);
-    byte[] tail = FsFixture.random(6, 123_456);
+    byte[] tail = PfsFixture.random(6, 123_456);
     v.write(fh, model.length, tail);
     v.close(fh);
     byte[] appended = Arrays.copyOf(model, model.length + tail.length);
     System.arraycopy(tail, 0, appended, model.length, tail.length);
     assertArrayEquals(appended, fx.object("f"));
-    assertEquals(FsFixture.md5(appended), fx.store.head(BUCKET, "f").etag());
+    assertEquals(PfsFixture.md5(appended), fx.store.head(BUCKET, "f").etag());
     // truncate grow (zeros) and shrink through an open handle
     fh = v.open("f", O_WRONLY);
     long ino = v.ino(fh);
@@ -180,13 +182,13 @@ class AquiferFsTest {
   @Test
   void aWriteBackwardsWhileStreamingIsStillExact() throws Exception {
     // as zip writers do: stream, then seek back to patch a header
-    byte[] model = FsFixture.random(7, 2 * (1 << 20));
+    byte[] model = PfsFixture.random(7, 2 * (1 << 20));
     long fh = v.create("z.zip", 0644);
     v.write(fh, 0, model);
     byte[] header = {42, 42, 42, 42};
     v.write(fh, 10, header);
     System.arraycopy(header, 0, model, 10, 4);
-    byte[] more = FsFixture.random(8, 70_000);
+    byte[] more = PfsFixture.random(8, 70_000);
     v.write(fh, model.length, more);
     v.close(fh);
     byte[] all = Arrays.copyOf(model, model.length + more.length);
@@ -196,12 +198,12 @@ class AquiferFsTest {
 
   @Test
   void fsyncReturnsOnlyOnceTheObjectIsCommitted() throws Exception {
-    byte[] data = FsFixture.random(9, 1_500_000);
+    byte[] data = PfsFixture.random(9, 1_500_000);
     long fh = v.create("log", 0644);
     v.write(fh, 0, data);
     assertEquals(0, fx.store.head(BUCKET, "log").size());
     fs.fsync(v.ino(fh), fh, false);
-    assertEquals(FsFixture.md5(data), fx.store.head(BUCKET, "log").etag());
+    assertEquals(PfsFixture.md5(data), fx.store.head(BUCKET, "log").etag());
     // more after the fsync, committed at the close
     v.write(fh, data.length, new byte[] {7});
     v.close(fh);
@@ -234,7 +236,7 @@ class AquiferFsTest {
 
   @Test
   void aFileWrittenThroughThisMountKeepsTheKernelCacheAtTheNextOpen() {
-    byte[] data = FsFixture.random(5, 3 << 20);
+    byte[] data = PfsFixture.random(5, 3 << 20);
     v.writeFile("own", data);
     FuseOpen o = v.openFull("own", O_RDONLY);
     assertEquals(FuseOpen.KEEP_CACHE, o.openFlags() & FuseOpen.KEEP_CACHE, "written here: keep");
@@ -374,7 +376,7 @@ class AquiferFsTest {
         FuseException.EEXIST, errno(() -> fs.symlink("x", v.resolve("models"), "latest", Vfs.CTX)));
     assertEquals(FuseException.EINVAL, errno(() -> fs.readlink(v.resolve("models"))));
     fx.stop();
-    FsFixture.deleteTree(fx.root.resolve("index"));
+    PfsFixture.deleteTree(fx.root.resolve("index"));
     io.aquifer.storage.ObjectStores.rebuildIndex(fx.storageConfig);
     fx.start();
     Vfs rebuilt = new Vfs(fx.mount());
@@ -417,7 +419,7 @@ class AquiferFsTest {
 
   @Test
   void aFileBeingWrittenInADirectoryRenamedMeanwhileLandsUnderTheNewName() throws Exception {
-    byte[] data = FsFixture.random(13, 3 << 20);
+    byte[] data = PfsFixture.random(13, 3 << 20);
     v.mkdir("job");
     long fh = v.create("job/out", 0644);
     v.write(fh, 0, Arrays.copyOf(data, 1 << 20));
@@ -452,7 +454,7 @@ class AquiferFsTest {
 
   @Test
   void aFileUnlinkedWhileOpenStaysReadableUntilItsLastClose() throws Exception {
-    byte[] data = FsFixture.random(10, 3_000_000);
+    byte[] data = PfsFixture.random(10, 3_000_000);
     v.writeFile("tmp.bin", data);
     long fh = v.open("tmp.bin", O_RDONLY);
     long ino = v.ino(fh);
@@ -523,7 +525,7 @@ class AquiferFsTest {
 
   @Test
   void concurrentReadersOfOne64MibFileReadAhead() throws Exception {
-    byte[] data = FsFixture.random(11, 64 << 20);
+    byte[] data = PfsFixture.random(11, 64 << 20);
     fx.store.put(BUCKET, "big.bin", data, PutOptions.DEFAULT);
     int readers = 4;
     List<Thread> threads = new ArrayList<>();
@@ -543,7 +545,7 @@ class AquiferFsTest {
                       r.readAll(md);
                       windows[id] = fs.readaheadWindow(fh);
                       assertEquals(
-                          FsFixture.md5(data), java.util.HexFormat.of().formatHex(md.digest()));
+                          PfsFixture.md5(data), java.util.HexFormat.of().formatHex(md.digest()));
                       v.close(fh);
                     } catch (Throwable e) {
                       failures.add(e);
@@ -615,7 +617,7 @@ class AquiferFsTest {
 
   @Test
   void aWriteInterruptedByARestartIsSentAgainAtTheClose() throws Exception {
-    byte[] data = FsFixture.random(12, 2 << 20);
+    byte[] data = PfsFixture.random(12, 2 << 20);
     long fh = v.create("resent", 0644);
     v.write(fh, 0, Arrays.copyOf(data, 1 << 20));
     fx.restart();

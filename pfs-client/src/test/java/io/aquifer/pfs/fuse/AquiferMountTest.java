@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aquifer.pfs.FileServiceConfig;
+import io.aquifer.pfs.LeakCheckExtension;
+import io.aquifer.pfs.PfsFixture;
 import io.aquifer.storage.ListQuery;
 import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.PutOptions;
@@ -125,29 +127,29 @@ class AquiferMountTest {
 
   @Test
   void objectsAndFilesAreTheSameBytesAtOnce() throws Exception {
-    byte[] data = FsFixture.random(1, 3_000_001);
+    byte[] data = PfsFixture.random(1, 3_000_001);
     fx.store.put(BUCKET, "in/put.bin", data, PutOptions.DEFAULT);
     Path f = mnt.resolve("in/put.bin");
     assertArrayEquals(data, Files.readAllBytes(f));
-    assertEquals(FsFixture.md5(data), sh("md5sum", f.toString()).split(" ")[0]);
+    assertEquals(PfsFixture.md5(data), sh("md5sum", f.toString()).split(" ")[0]);
     assertEquals("put.bin\n", sh("ls", mnt.resolve("in").toString()));
     // written through the mount: an object with its size and MD5 at the close
-    byte[] out = FsFixture.random(2, 5 << 20);
+    byte[] out = PfsFixture.random(2, 5 << 20);
     Files.write(mnt.resolve("in/out.bin"), out);
     ObjectInfo info = fx.store.head(BUCKET, "in/out.bin");
     assertEquals(out.length, info.size());
-    assertEquals(FsFixture.md5(out), info.etag());
+    assertEquals(PfsFixture.md5(out), info.etag());
     // dd, cp, cat
     sh("dd", "if=/dev/urandom", "of=" + mnt.resolve("dd.bin"), "bs=1M", "count=9", "status=none");
     byte[] dd = Files.readAllBytes(mnt.resolve("dd.bin"));
     assertEquals(9 << 20, dd.length);
-    assertEquals(FsFixture.md5(dd), fx.store.head(BUCKET, "dd.bin").etag());
+    assertEquals(PfsFixture.md5(dd), fx.store.head(BUCKET, "dd.bin").etag());
     Path local = tmp.resolve("local.bin");
     Files.write(local, data);
     sh("cp", local.toString(), mnt.resolve("in/copy.bin").toString());
     assertArrayEquals(data, fx.object("in/copy.bin"));
     assertEquals(
-        FsFixture.md5(data),
+        PfsFixture.md5(data),
         sh("sh", "-c", "cat " + mnt.resolve("in/copy.bin") + " | md5sum").split(" ")[0]);
     // an overwrite through the store is seen by the next open
     fx.store.put(BUCKET, "in/put.bin", new byte[] {1, 2}, PutOptions.DEFAULT);
@@ -157,15 +159,15 @@ class AquiferMountTest {
   @Test
   void appendOverwriteAndTruncateAreByteExact() throws Exception {
     Path f = mnt.resolve("f.bin");
-    byte[] model = FsFixture.random(3, 2_500_000);
+    byte[] model = PfsFixture.random(3, 2_500_000);
     Files.write(f, model);
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-      byte[] patch = FsFixture.random(4, 100_000);
+      byte[] patch = PfsFixture.random(4, 100_000);
       ch.write(ByteBuffer.wrap(patch), 1_234_567);
       System.arraycopy(patch, 0, model, 1_234_567, patch.length);
     }
     assertArrayEquals(model, fx.object("f.bin"));
-    byte[] tail = FsFixture.random(5, 77_777);
+    byte[] tail = PfsFixture.random(5, 77_777);
     Files.write(f, tail, StandardOpenOption.APPEND);
     byte[] appended = Arrays.copyOf(model, model.length + tail.length);
     System.arraycopy(tail, 0, appended, model.length, tail.length);
@@ -306,7 +308,7 @@ class AquiferMountTest {
 
   @Test
   void aFileUnlinkedWhileOpenIsReadableUntilClosed() throws Exception {
-    byte[] data = FsFixture.random(6, 4_000_000);
+    byte[] data = PfsFixture.random(6, 4_000_000);
     Path f = mnt.resolve("scratch");
     Files.write(f, data);
     java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
@@ -358,7 +360,7 @@ class AquiferMountTest {
     Path local = tmp.resolve("src");
     Files.createDirectories(local.resolve("x/y"));
     for (int i = 0; i < 200; i++) {
-      Files.write(local.resolve("x/y/f" + i), FsFixture.random(i, i * 100));
+      Files.write(local.resolve("x/y/f" + i), PfsFixture.random(i, i * 100));
     }
     sh("touch", "-m", "-d", "2020-01-02 03:04:05 UTC", local.resolve("x/y/f7").toString());
     sh("tar", "-C", tmp.toString(), "-cf", mnt.resolve("t.tar").toString(), "src");
@@ -370,9 +372,9 @@ class AquiferMountTest {
 
   @Test
   void concurrentReadersOfOne64MibFile() throws Exception {
-    byte[] data = FsFixture.random(7, 64 << 20);
+    byte[] data = PfsFixture.random(7, 64 << 20);
     fx.store.put(BUCKET, "big.bin", data, PutOptions.DEFAULT);
-    String md5 = FsFixture.md5(data);
+    String md5 = PfsFixture.md5(data);
     List<CompletableFuture<String>> sums = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       sums.add(
@@ -412,7 +414,7 @@ class AquiferMountTest {
     for (int i = 0; i < 8; i++) {
       byte[] local = Files.readAllBytes(mnt.resolve("w" + i));
       assertEquals(10 * (256 << 10), local.length);
-      assertEquals(FsFixture.md5(local), fx.store.head(BUCKET, "w" + i).etag());
+      assertEquals(PfsFixture.md5(local), fx.store.head(BUCKET, "w" + i).etag());
     }
   }
 
@@ -428,7 +430,7 @@ class AquiferMountTest {
 
   @Test
   void fsyncCommitsBeforeItReturns() throws Exception {
-    byte[] data = FsFixture.random(8, 3 << 20);
+    byte[] data = PfsFixture.random(8, 3 << 20);
     try (FileChannel ch =
         FileChannel.open(
             mnt.resolve("synced"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -436,7 +438,7 @@ class AquiferMountTest {
       assertEquals(0, fx.store.head(BUCKET, "synced").size(), "not before the fsync");
       ch.force(true);
       ObjectInfo info = fx.store.head(BUCKET, "synced");
-      assertEquals(FsFixture.md5(data), info.etag());
+      assertEquals(PfsFixture.md5(data), info.etag());
     }
   }
 

@@ -1,36 +1,27 @@
 package io.aquifer.pfs.fuse;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.aquifer.pfs.FileClient;
 import io.aquifer.pfs.FileClientConfig;
 import io.aquifer.pfs.FileService;
 import io.aquifer.pfs.FileServiceConfig;
 import io.aquifer.pfs.FileServiceHandler;
+import io.aquifer.pfs.PfsFixture;
 import io.aquifer.storage.ObjectReader;
 import io.aquifer.storage.ObjectStore;
 import io.aquifer.storage.ObjectStores;
 import io.aquifer.storage.StorageConfig;
-import io.aquifer.storage.codec.CodecKind;
 import io.aquifer.transport.Connection;
 import io.aquifer.transport.Transport;
-import io.aquifer.transport.TransportConfig;
 import io.aquifer.transport.Transports;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * Real parts for mount tests: an object store on temporary drives (4 drives, 2+1, 64 KiB blocks), a
@@ -59,27 +50,11 @@ final class FsFixture implements AutoCloseable {
   FsFixture(FileServiceConfig config) throws IOException {
     root = Files.createTempDirectory("pfs-fuse-test");
     serviceConfig = config;
-    List<Path> drives = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      drives.add(root.resolve("drive" + i));
-    }
-    storageConfig =
-        new StorageConfig(
-            drives,
-            root.resolve("index"),
-            2,
-            1,
-            64 << 10,
-            CodecKind.AUTO,
-            false,
-            64L << 20,
-            5000,
-            Duration.ZERO,
-            StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND);
+    storageConfig = PfsFixture.storageConfig(root);
     store = ObjectStores.open(storageConfig);
     store.createBucket(BUCKET);
     service = new FileService(store, config);
-    clients = Transports.open(transportConfig());
+    clients = Transports.open(PfsFixture.transportConfig());
     serve();
   }
 
@@ -87,15 +62,8 @@ final class FsFixture implements AutoCloseable {
     this(FileServiceConfig.defaults());
   }
 
-  private static TransportConfig transportConfig() {
-    return TransportConfig.defaults()
-        .withKind(TransportConfig.Kind.TCP, false)
-        .withSizes(2 << 20, 16 << 20, 256L << 20)
-        .withRequestTimeout(Duration.ofSeconds(60));
-  }
-
   private void serve() {
-    node = Transports.open(transportConfig());
+    node = Transports.open(PfsFixture.transportConfig());
     handler = new FileServiceHandler(service, allocator, 4 << 20, 64 << 20);
     listener = node.listen(new InetSocketAddress("127.0.0.1", 0), handler).join();
     address = listener.address();
@@ -158,43 +126,7 @@ final class FsFixture implements AutoCloseable {
     node.close();
     handler.close();
     store.close();
-    deleteTree(root);
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (allocator.pinnedDirectMemory() + allocator.pinnedHeapMemory() != 0) {
-      if (System.nanoTime() - deadline > 0) {
-        fail(
-            "buffers left allocated: "
-                + allocator.pinnedDirectMemory()
-                + " direct and "
-                + allocator.pinnedHeapMemory()
-                + " heap bytes");
-      }
-      LockSupport.parkNanos(1_000_000);
-    }
-  }
-
-  static byte[] random(long seed, int size) {
-    byte[] b = new byte[size];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  static String md5(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(x);
-      }
-    }
+    PfsFixture.deleteTree(root);
+    PfsFixture.awaitReleased(allocator, "mount");
   }
 }
