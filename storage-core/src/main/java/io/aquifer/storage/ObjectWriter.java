@@ -25,7 +25,14 @@ public interface ObjectWriter extends AutoCloseable {
   }
 
   /** Copies everything {@code in} yields until its end. Does not close {@code in}. */
-  void writeAll(InputStream in) throws IOException;
+  default void writeAll(InputStream in) throws IOException {
+    byte[] chunk = new byte[64 << 10];
+    ByteBuffer wrap = ByteBuffer.wrap(chunk);
+    int n;
+    while ((n = in.read(chunk)) >= 0) {
+      write(wrap.clear().limit(n));
+    }
+  }
 
   /** Bytes written so far. */
   long written();

@@ -2,8 +2,6 @@ package io.aquifer.storage;
 
 import io.aquifer.kv.KvBatch;
 import io.aquifer.kv.KvDurability;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -80,16 +78,6 @@ final class PackedWriter implements ObjectWriter {
     src.get(buf, fill, n);
     md5.update(buf, fill, n);
     fill += n;
-  }
-
-  @Override
-  public void writeAll(InputStream in) throws IOException {
-    byte[] chunk = new byte[16 << 10];
-    ByteBuffer wrap = ByteBuffer.wrap(chunk);
-    int n;
-    while ((n = in.read(chunk)) >= 0) {
-      write(wrap.clear().limit(n));
-    }
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.aquifer.storage;
 
 import io.aquifer.storage.codec.ErasureCodec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -186,16 +185,6 @@ final class StripeWriter implements ObjectWriter {
         handOff();
         fill = 0;
       }
-    }
-  }
-
-  @Override
-  public void writeAll(InputStream in) throws IOException {
-    byte[] chunk = new byte[64 << 10];
-    ByteBuffer wrap = ByteBuffer.wrap(chunk);
-    int n;
-    while ((n = in.read(chunk)) >= 0) {
-      write(wrap.clear().limit(n));
     }
   }
 
