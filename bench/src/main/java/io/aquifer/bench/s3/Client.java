@@ -29,6 +29,9 @@ final class Client implements AutoCloseable {
   /** Largest payload buffer; bodies above it are sent as repeated chunks of it. */
   static final int MAX_CHUNK = 1 << 20;
 
+  /** The seed of the PUT payload's random bytes. */
+  static final long PAYLOAD_SEED = 0x5eed;
+
   final SigV4Signer signer;
   final Clock clock;
   final EventLoopGroup group;
@@ -53,7 +56,7 @@ final class Client implements AutoCloseable {
   /** A pooled direct buffer of {@code n} random bytes; the caller releases it. */
   static ByteBuf randomBuffer(int n) {
     ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(n, n);
-    SplittableRandom rnd = new SplittableRandom(0x5eed);
+    SplittableRandom rnd = new SplittableRandom(PAYLOAD_SEED);
     while (b.writableBytes() >= 8) {
       b.writeLong(rnd.nextLong());
     }

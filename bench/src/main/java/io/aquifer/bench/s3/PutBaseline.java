@@ -1,6 +1,6 @@
 package io.aquifer.bench.s3;
 
-import io.netty.buffer.ByteBuf;
+import io.aquifer.bench.Processes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,12 +12,19 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
 
 /**
- * The PUT baselines, each on the calling thread (one core) for a duration, whole objects at a time
- * (at least one): sequential write of the object's bytes to a temporary file plus {@code fsync}
- * (the file is truncated and rewritten per object), and MD5 over the same bytes (the ETag a PUT
- * must compute).
+ * The PUT baselines, each for a duration, whole objects at a time (at least one): sequential write
+ * of the object's bytes to a temporary file plus {@code fsync} (the file is truncated and rewritten
+ * per object), and MD5 over the same bytes (the ETag a PUT must compute), on one thread or several.
+ *
+ * <p>They run in a child JVM ({@link #inChild}), never in the bench's own process: after an
+ * in-process MD5 loop, the bench client's 4 KiB PUT rate fell from about 5,500 to about 1,250 ops/s
+ * for the rest of the run (docs/benchmarks.md), so the subject measured between baselines was not
+ * the subject measured alone. The child gets the same random bytes ({@link Client#randomBuffer}'s
+ * seed) and warms its own JIT before the timed run.
  */
 final class PutBaseline {
   private PutBaseline() {}
@@ -33,12 +40,92 @@ final class PutBaseline {
     }
   }
 
+  /** What a child runs. */
+  enum Kind {
+    /** Write + fsync to a file in a directory, one object at a time. */
+    FSYNC,
+    /** MD5 on the given number of threads at once. */
+    MD5
+  }
+
   /**
-   * Writes and fsyncs objects of {@code size} bytes to a file in {@code dir}.
+   * Runs one baseline in a child JVM on the same classpath and returns its rate.
    *
-   * @param payload borrowed: the bytes, repeated to the object size
+   * @param dir the directory for {@link Kind#FSYNC} (ignored for MD5)
+   * @param threads threads for {@link Kind#MD5} (1 for one core)
+   * @param warm an unreported run first, in the child, for its JIT (zero for none)
    */
-  static Rate writeFsync(Path dir, ByteBuf payload, long size, Duration duration)
+  static Rate inChild(Kind kind, Path dir, long size, Duration duration, int threads, Duration warm)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                PutBaseline.class.getName(),
+                kind.name(),
+                dir == null ? "-" : dir.toString(),
+                Long.toString(size),
+                Long.toString(duration.toMillis()),
+                Integer.toString(threads),
+                Long.toString(warm.toMillis())));
+    long timeout = duration.plus(warm).multipliedBy(2).toSeconds() + 60;
+    Processes.Result r = Processes.exec(cmd, timeout);
+    String last = r.output().lines().reduce((a, b) -> b).orElse("");
+    String[] f = last.split(" ");
+    if (r.code() != 0 || f.length != 4 || !f[0].equals("rate")) {
+      throw new IOException(
+          "baseline " + kind.name().toLowerCase(Locale.ROOT) + " failed: " + r.firstLine());
+    }
+    return new Rate(Long.parseLong(f[1]), Long.parseLong(f[2]), Double.parseDouble(f[3]));
+  }
+
+  /**
+   * The child: {@code KIND DIR SIZE MILLIS THREADS WARM_MILLIS}; prints {@code rate OBJECTS BYTES
+   * SECONDS} as its last line.
+   */
+  public static void main(String[] args) throws Exception {
+    Kind kind = Kind.valueOf(args[0]);
+    Path dir = args[1].equals("-") ? null : Path.of(args[1]);
+    long size = Long.parseLong(args[2]);
+    Duration duration = Duration.ofMillis(Long.parseLong(args[3]));
+    int threads = Integer.parseInt(args[4]);
+    Duration warm = Duration.ofMillis(Long.parseLong(args[5]));
+    ByteBuffer bytes = randomBytes((int) Math.min(size, Client.MAX_CHUNK));
+    if (!warm.isZero()) {
+      run(kind, dir, bytes, size, warm, threads);
+    }
+    Rate r = run(kind, dir, bytes, size, duration, threads);
+    System.out.println("rate " + r.objects() + " " + r.bytes() + " " + r.seconds());
+  }
+
+  /** The bytes {@link Client#randomBuffer} makes, in a plain direct buffer (no Netty here). */
+  static ByteBuffer randomBytes(int n) {
+    ByteBuffer b = ByteBuffer.allocateDirect(n);
+    SplittableRandom rnd = new SplittableRandom(Client.PAYLOAD_SEED);
+    while (b.remaining() >= 8) {
+      b.putLong(rnd.nextLong());
+    }
+    while (b.hasRemaining()) {
+      b.put((byte) rnd.nextInt());
+    }
+    return b.flip();
+  }
+
+  private static Rate run(
+      Kind kind, Path dir, ByteBuffer bytes, long size, Duration duration, int threads)
+      throws IOException, InterruptedException {
+    return switch (kind) {
+      case FSYNC -> writeFsync(dir, bytes, size, duration);
+      case MD5 ->
+          threads <= 1 ? md5(bytes, size, duration) : md5Parallel(bytes, size, duration, threads);
+    };
+  }
+
+  /** Writes and fsyncs objects of {@code size} bytes, cut from {@code bytes}, to a file in dir. */
+  private static Rate writeFsync(Path dir, ByteBuffer bytes, long size, Duration duration)
       throws IOException {
     Path file = Files.createTempFile(dir, "aquifer-bench-put", ".bin");
     try {
@@ -51,8 +138,8 @@ final class PutBaseline {
                 file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
           long left = size;
           while (left > 0) {
-            int n = (int) Math.min(left, payload.readableBytes());
-            ByteBuffer b = payload.nioBuffer(payload.readerIndex(), n);
+            int n = (int) Math.min(left, bytes.remaining());
+            ByteBuffer b = bytes.duplicate().limit(bytes.position() + n);
             while (b.hasRemaining()) {
               ch.write(b);
             }
@@ -68,24 +155,9 @@ final class PutBaseline {
     }
   }
 
-  /**
-   * MD5 of objects of {@code size} bytes on the calling thread.
-   *
-   * @param payload borrowed: the bytes, repeated to the object size
-   */
-  static Rate md5(ByteBuf payload, long size, Duration duration) {
-    return md5(payload.nioBuffer(payload.readerIndex(), payload.readableBytes()), size, duration);
-  }
-
-  /**
-   * MD5 of objects of {@code size} bytes on {@code threads} threads at once, each for the duration;
-   * the rate is their sum.
-   *
-   * @param payload borrowed: the bytes, repeated to the object size
-   */
-  static Rate md5Parallel(ByteBuf payload, long size, Duration duration, int threads)
+  /** MD5 on {@code threads} threads at once, each for the duration; the rate is their sum. */
+  private static Rate md5Parallel(ByteBuffer bytes, long size, Duration duration, int threads)
       throws InterruptedException {
-    ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), payload.readableBytes());
     Rate[] rates = new Rate[threads];
     List<Thread> running = new ArrayList<>();
     for (int i = 0; i < threads; i++) {

@@ -285,22 +285,26 @@ public final class S3Bench {
       Series md5n = md5Threads > 1 ? Series.of("MD5, " + md5Threads + " threads") : null;
       if (!warm.isZero()) {
         Load.run(conns, work, warm, 0, "warm-up " + label, err);
-        PutBaseline.md5(client.payload(), opt.size(), warm);
       }
+      // each baseline runs in a child JVM (see PutBaseline), warmed there for a few seconds
+      Duration childWarm = warm.compareTo(Duration.ofSeconds(3)) < 0 ? warm : Duration.ofSeconds(3);
       for (int r = 1; r <= opt.rounds(); r++) {
         String round = " " + r + "/" + opt.rounds();
         RunStats s = Load.run(conns, work, d, 0, label + round, err);
         subject.merge(s);
         subj.add(s.mibPerSec(), s.opsPerSec());
         PutBaseline.Rate f =
-            PutBaseline.writeFsync(opt.baselineDir(), client.payload(), opt.size(), d);
+            PutBaseline.inChild(
+                PutBaseline.Kind.FSYNC, opt.baselineDir(), opt.size(), d, 1, childWarm);
         fsync.add(f.mibPerSec(), f.opsPerSec());
         err.printf("write+fsync%s %.2f MiB/s %.1f ops/s%n", round, f.mibPerSec(), f.opsPerSec());
-        PutBaseline.Rate m = PutBaseline.md5(client.payload(), opt.size(), d);
+        PutBaseline.Rate m =
+            PutBaseline.inChild(PutBaseline.Kind.MD5, null, opt.size(), d, 1, childWarm);
         md5.add(m.mibPerSec(), m.opsPerSec());
         err.printf("md5%s %.2f MiB/s%n", round, m.mibPerSec());
         if (md5n != null) {
-          PutBaseline.Rate p = PutBaseline.md5Parallel(client.payload(), opt.size(), d, md5Threads);
+          PutBaseline.Rate p =
+              PutBaseline.inChild(PutBaseline.Kind.MD5, null, opt.size(), d, md5Threads, childWarm);
           md5n.add(p.mibPerSec(), p.opsPerSec());
           err.printf("md5 x%d%s %.2f MiB/s%n", md5Threads, round, p.mibPerSec());
         }
