@@ -130,6 +130,8 @@ class NodeIT {
               "aquifer_kv_pending_compaction_bytes",
               "aquifer_storage_heal_queued_objects",
               "aquifer_drive_online",
+              "aquifer_drive_read_bytes_total",
+              "aquifer_drive_reads_inflight",
               "aquifer_bucket_objects{bucket=\"first\"}",
               "aquifer_buffer_pool_used_direct_bytes",
               "jvm_memory_used_bytes",

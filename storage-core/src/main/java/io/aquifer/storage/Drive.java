@@ -29,6 +29,9 @@ final class Drive {
   private volatile String reason;
   private final AtomicLong errors = new AtomicLong();
 
+  /** Reads of shard blocks from this drive (see {@link StripeFetcher}). */
+  final DriveReads reads = new DriveReads();
+
   Drive(int index, Path root, DriveState state, String reason, Consumer<Drive> onStateChange) {
     this.index = index;
     this.root = root;
@@ -126,6 +129,6 @@ final class Drive {
     } catch (IOException | RuntimeException e) {
       // unknown capacity: the drive is absent or unreadable, which its state already says
     }
-    return new DriveStatus(index, root, state, reason, errors.get(), total, free);
+    return new DriveStatus(index, root, state, reason, errors.get(), total, free, reads.snapshot());
   }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
  * @param errors I/O errors seen since the store opened
  * @param totalBytes file system capacity, -1 when unknown
  * @param freeBytes usable free space, -1 when unknown
+ * @param reads shard block reads from the drive since the store opened
  */
 public record DriveStatus(
     int index,
@@ -20,4 +21,17 @@ public record DriveStatus(
     String reason,
     long errors,
     long totalBytes,
-    long freeBytes) {}
+    long freeBytes,
+    Reads reads) {
+
+  /**
+   * Shard block reads from one drive (reads of packed records are not counted yet).
+   *
+   * @param count reads completed
+   * @param bytes bytes read
+   * @param busyNanos sum of the reads' durations; over an interval, busy time / interval is the
+   *     average number of reads in flight
+   * @param inFlight reads running now
+   */
+  public record Reads(long count, long bytes, long busyNanos, int inFlight) {}
+}

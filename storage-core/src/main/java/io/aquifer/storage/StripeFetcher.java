@@ -19,8 +19,7 @@ final class StripeFetcher implements AutoCloseable {
   private final boolean[] unavailable;
   private final boolean[] valid;
   private final boolean[] tried;
-  private final CRC32C crc = new CRC32C();
-  private final ByteBuffer crcScratch = ByteBuffer.allocate(4);
+  private final boolean[] readOk;
   private boolean queuedHeal;
   private final boolean healing;
 
@@ -39,7 +38,15 @@ final class StripeFetcher implements AutoCloseable {
     this.unavailable = new boolean[n];
     this.valid = new boolean[n];
     this.tried = new boolean[n];
+    this.readOk = new boolean[n];
   }
+
+  /**
+   * Blocks of at least this many bytes are read in parallel, one virtual thread per shard file
+   * beyond the first, so that a stripe's reads reach all of its drives at once; shorter blocks are
+   * read one after another, where a thread would cost more than the read.
+   */
+  static final int PARALLEL_READ_MIN = 128 * 1024;
 
   DataRef ref() {
     return ref;
@@ -65,9 +72,10 @@ final class StripeFetcher implements AutoCloseable {
     int good = 0;
     int first = all ? 0 : from;
     int last = all ? n - 1 : to;
+    readBlocks(first, last, s, b);
     for (int i = first; i <= last; i++) {
       tried[i] = true;
-      if (readBlock(i, s, b)) {
+      if (readOk[i]) {
         valid[i] = true;
         good++;
       } else {
@@ -118,6 +126,69 @@ final class StripeFetcher implements AutoCloseable {
     return bad;
   }
 
+  /** Reads blocks {@code [first, last]} of stripe {@code s} into their regions; see readOk. */
+  private void readBlocks(int first, int last, long s, int b) {
+    if (last == first || b < PARALLEL_READ_MIN) {
+      for (int i = first; i <= last; i++) {
+        readOk[i] = readBlock(i, s, b);
+      }
+      return;
+    }
+    Thread[] others = new Thread[last - first];
+    Throwable[] failure = new Throwable[1];
+    for (int i = first + 1; i <= last; i++) {
+      int shard = i;
+      others[i - first - 1] =
+          Thread.ofVirtual()
+              .name("aquifer-shard-read")
+              .start(
+                  () -> {
+                    try {
+                      readOk[shard] = readBlock(shard, s, b);
+                    } catch (Throwable t) {
+                      synchronized (failure) {
+                        failure[0] = t;
+                      }
+                    }
+                  });
+    }
+    Throwable mine = null;
+    try {
+      readOk[first] = readBlock(first, s, b);
+    } catch (Throwable t) {
+      mine = t;
+    }
+    boolean interrupted = false;
+    for (Thread t : others) {
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable t = mine;
+    if (t == null) {
+      synchronized (failure) {
+        t = failure[0];
+      }
+    }
+    if (t instanceof RuntimeException re) {
+      throw re;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    if (t != null) {
+      throw new StorageException(StatusCode.INTERNAL, "shard read failed: " + t, t);
+    }
+  }
+
   private boolean readBlock(int i, long s, int b) {
     FileChannel ch = channel(i);
     if (ch == null) {
@@ -125,6 +196,7 @@ final class StripeFetcher implements AutoCloseable {
     }
     Drive d = core.drives.get(ref.drives()[i]);
     ByteBuffer dst = regions[i].slice(0, b + DataRef.CRC_BYTES);
+    long started = d.reads.begin();
     try {
       long pos = ref.blockOffset(s);
       while (dst.hasRemaining()) {
@@ -137,8 +209,10 @@ final class StripeFetcher implements AutoCloseable {
       d.failed("read of shard " + ref.hexId() + "." + i, e);
       unavailable[i] = true;
       return false;
+    } finally {
+      d.reads.end(started, dst.position());
     }
-    crc.reset();
+    CRC32C crc = new CRC32C();
     crc.update(regions[i].slice(0, b));
     if ((int) crc.getValue() != regions[i].getInt(b)) {
       core.counters.checksumFailures.increment();

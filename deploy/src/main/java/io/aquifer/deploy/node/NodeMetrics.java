@@ -112,6 +112,25 @@ final class NodeMetrics implements AutoCloseable {
       Gauge.builder("aquifer.drive.free.bytes", this, o -> o.drive(i).freeBytes())
           .tags(t)
           .register(registry);
+      FunctionCounter.builder("aquifer.drive.reads", this, o -> o.drive(i).reads().count())
+          .tags(t)
+          .description("shard block reads from the drive")
+          .register(registry);
+      FunctionCounter.builder("aquifer.drive.read.bytes", this, o -> o.drive(i).reads().bytes())
+          .tags(t)
+          .description("bytes of shard blocks read from the drive")
+          .register(registry);
+      FunctionCounter.builder(
+              "aquifer.drive.read.busy.seconds", this, o -> o.drive(i).reads().busyNanos() / 1e9)
+          .tags(t)
+          .description(
+              "sum of the drive's read durations; its rate is the average number of reads in"
+                  + " flight")
+          .register(registry);
+      Gauge.builder("aquifer.drive.reads.inflight", this, o -> o.drive(i).reads().inFlight())
+          .tags(t)
+          .description("shard block reads from the drive running now")
+          .register(registry);
     }
     kv("aquifer.kv.size.bytes", "metadata index: SST files", MetadataStats::sstFilesBytes);
     kv(
