@@ -404,6 +404,12 @@ class NodeIT {
                           RequestBody.fromInputStream(body, size))
                       .eTag());
       halfSent.await();
+      // the SDK has read half the body, but that does not mean the node has the request yet: wait
+      // until the gateway counts it in flight (with nothing in flight, a stopping gateway closes
+      // its connections at once, and the SDK cannot resend a stream body)
+      while (s3RequestsInFlight(node) < 1) {
+        Thread.onSpinWait();
+      }
       node.process.destroy(); // SIGTERM with half the body still to come
       // the node says it is stopping (not ready) while the upload is still in flight
       while (node.adminGet("/health/ready").statusCode() != 503) {
@@ -419,6 +425,16 @@ class NodeIT {
       assertEquals(size, s3.headObject(r -> r.bucket("drain").key("big")).contentLength());
       assertEquals(0, node.stop());
     }
+  }
+
+  /** The node's {@code aquifer_s3_inflight_requests} gauge. */
+  private static double s3RequestsInFlight(NodeProcess node) throws Exception {
+    return node.adminGet("/metrics")
+        .body()
+        .lines()
+        .filter(l -> l.startsWith("aquifer_s3_inflight_requests"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   @Test
