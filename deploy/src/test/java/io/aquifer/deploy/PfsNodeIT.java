@@ -21,8 +21,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -279,51 +282,19 @@ class PfsNodeIT {
         assertTrue(!mounted(mnt));
 
         // alice's keys from her profile in ~/.aws/credentials
-        Path mountOut = tmp.resolve("mount.out");
         Path mountErr = tmp.resolve("mount.err");
-        ProcessBuilder pb =
-            new ProcessBuilder(
-                    NodeProcess.DIST.resolve("bin/aquifer").toString(),
-                    "mount",
-                    "--endpoint",
-                    node.pfs,
-                    "--bucket",
-                    "alice-bucket",
-                    "--profile",
-                    "alice",
-                    mnt.toString())
-                .redirectOutput(ProcessBuilder.Redirect.PIPE)
-                .redirectError(mountErr.toFile());
-        NodeProcess.env(pb, noKeys);
-        Process mount = pb.start();
+        Process mount =
+            startMount(
+                tmp,
+                noKeys,
+                "--endpoint",
+                node.pfs,
+                "--bucket",
+                "alice-bucket",
+                "--profile",
+                "alice",
+                mnt.toString());
         try {
-          // its stdout, line by line, copied to mount.out; done when it says it mounted
-          java.util.concurrent.CompletableFuture<Boolean> said =
-              new java.util.concurrent.CompletableFuture<>();
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try (java.io.BufferedReader r =
-                            new java.io.BufferedReader(
-                                new java.io.InputStreamReader(
-                                    mount.getInputStream(),
-                                    java.nio.charset.StandardCharsets.UTF_8));
-                        java.io.Writer copy = java.nio.file.Files.newBufferedWriter(mountOut)) {
-                      for (String line; (line = r.readLine()) != null; ) {
-                        copy.write(line + "\n");
-                        copy.flush();
-                        if (line.contains("Mounted ")) {
-                          said.complete(true);
-                        }
-                      }
-                    } catch (java.io.IOException e) {
-                      said.completeExceptionally(e);
-                    }
-                    said.complete(false); // stdout ended without the line: the process ended
-                  });
-          assertTrue(
-              said.get(60, java.util.concurrent.TimeUnit.SECONDS),
-              () -> "aquifer mount ended: " + read(mountOut) + " " + read(mountErr));
           assertTrue(mounted(mnt));
           assertEquals("over S3", java.nio.file.Files.readString(mnt.resolve("from-s3.txt")));
           byte[] big = new byte[(2 << 20) + 12345];
@@ -349,6 +320,137 @@ class PfsNodeIT {
       }
       assertEquals(0, node.stop());
     }
+  }
+
+  @Test
+  void aFileFsyncedThroughTheMountSurvivesANodeSigkill() throws Exception {
+    Path data = tmp.resolve("data");
+    Path mnt = java.nio.file.Files.createDirectories(tmp.resolve("mnt"));
+    Map<String, String> keys =
+        Map.of(
+            "HOME",
+            tmp.toString(),
+            "AWS_ACCESS_KEY_ID",
+            "ROOTADMIN",
+            "AWS_SECRET_ACCESS_KEY",
+            "rootsecret-123",
+            "AWS_PROFILE",
+            "");
+    byte[] synced = new byte[(5 << 20) + 7];
+    byte[] unsynced = new byte[3 << 20];
+    new Random(21).nextBytes(synced);
+    new Random(22).nextBytes(unsynced);
+    Process mount;
+    try (NodeProcess node = NodeProcess.start(data, ROOT)) {
+      try (S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+        s3.createBucket(r -> r.bucket("ckpt-bucket"));
+      }
+      mount =
+          startMount(tmp, keys, "--endpoint", node.pfs, "--bucket", "ckpt-bucket", mnt.toString());
+      FileChannel a =
+          FileChannel.open(
+              mnt.resolve("step-1.bin"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      FileChannel b =
+          FileChannel.open(
+              mnt.resolve("partial.bin"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      try {
+        a.write(ByteBuffer.wrap(synced));
+        a.force(true);
+        b.write(ByteBuffer.wrap(unsynced)); // neither fsynced nor closed
+        // SIGKILL right after the fsync returned, both files still open
+        node.process.destroyForcibly();
+        assertTrue(node.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      } finally {
+        closeQuietly(a); // already committed: nothing left to send
+        closeQuietly(b); // the commit at close fails (EIO): the node is gone
+      }
+    }
+    try {
+      try (NodeProcess node = NodeProcess.start(data, ROOT);
+          S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+        var head = s3.headObject(r -> r.bucket("ckpt-bucket").key("step-1.bin"));
+        assertEquals(synced.length, head.contentLength());
+        assertEquals(md5Hex(synced), unquote(head.eTag()));
+        assertArrayEquals(
+            synced,
+            s3.getObjectAsBytes(r -> r.bucket("ckpt-bucket").key("step-1.bin")).asByteArray());
+        // the unsynced file is what its create made (empty), never a part of what was written
+        assertEquals(
+            0, s3.headObject(r -> r.bucket("ckpt-bucket").key("partial.bin")).contentLength());
+        assertEquals(0, node.stop());
+      }
+    } finally {
+      mount.destroy(); // SIGTERM: unmounts even with its node gone
+      assertTrue(mount.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "no exit after SIGTERM");
+    }
+    assertTrue(!mounted(mnt), "still mounted after SIGTERM");
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (java.io.IOException e) {
+      // EIO from the commit at close: expected when the node is gone
+    }
+  }
+
+  private static String md5Hex(byte[] b) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("MD5").digest(b));
+  }
+
+  /**
+   * Starts {@code aquifer mount ARGS} and returns once it says it mounted; its stdout is copied to
+   * {@code tmp/mount.out} line by line, its stderr goes to {@code tmp/mount.err}.
+   */
+  private static Process startMount(Path tmp, Map<String, String> env, String... args)
+      throws Exception {
+    Path mountOut = tmp.resolve("mount.out");
+    Path mountErr = tmp.resolve("mount.err");
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(NodeProcess.DIST.resolve("bin/aquifer").toString());
+    cmd.add("mount");
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectOutput(ProcessBuilder.Redirect.PIPE)
+            .redirectError(mountErr.toFile());
+    NodeProcess.env(pb, env);
+    Process mount = pb.start();
+    java.util.concurrent.CompletableFuture<Boolean> said =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (java.io.BufferedReader r =
+                      new java.io.BufferedReader(
+                          new java.io.InputStreamReader(
+                              mount.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+                  java.io.Writer copy = java.nio.file.Files.newBufferedWriter(mountOut)) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  copy.write(line + "\n");
+                  copy.flush();
+                  if (line.contains("Mounted ")) {
+                    said.complete(true);
+                  }
+                }
+              } catch (java.io.IOException e) {
+                said.completeExceptionally(e);
+              }
+              said.complete(false); // stdout ended without the line: the process ended
+            });
+    boolean ok;
+    try {
+      ok = said.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      mount.destroyForcibly();
+      throw e;
+    }
+    if (!ok) {
+      mount.destroyForcibly();
+      throw new AssertionError("aquifer mount ended: " + read(mountOut) + " " + read(mountErr));
+    }
+    return mount;
   }
 
   private static String read(Path p) {
