@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Map;
@@ -44,6 +45,13 @@ final class PassthroughFs implements FuseOps {
   private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
   private final Map<Long, FileChannel> files = new ConcurrentHashMap<>();
   private final AtomicLong nextFh = new AtomicLong(1);
+
+  /**
+   * With {@code -Dfusebench.md5=true}, every write is also hashed with MD5 (one digest per handle,
+   * in write order): the least work a file system that gives written files MD5 ETags must add.
+   */
+  private final Map<Long, MessageDigest> digests =
+      Boolean.getBoolean("fusebench.md5") ? new ConcurrentHashMap<>() : null;
 
   PassthroughFs(Path root) {
     this.root = root;
@@ -276,6 +284,9 @@ final class PassthroughFs implements FuseOps {
   public int write(long ino, long fh, long offset, ByteBuffer src) {
     FileChannel ch = channel(fh);
     int count = src.remaining();
+    if (digests != null) {
+      digests.computeIfAbsent(fh, h -> md5()).update(src.duplicate());
+    }
     try {
       while (src.hasRemaining()) {
         ch.write(src, offset + count - src.remaining());
@@ -295,8 +306,19 @@ final class PassthroughFs implements FuseOps {
     }
   }
 
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public void release(long ino, long fh, int flags) {
+    if (digests != null) {
+      digests.remove(fh);
+    }
     FileChannel ch = files.remove(fh);
     if (ch != null) {
       try {
