@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -130,6 +132,122 @@ class FuseMountTest {
     m.mount.close();
     assertFalse(TestMount.isMountPoint(dir));
     assertEquals(1, m.fs.destroys.get());
+  }
+
+  /**
+   * A user other than root mounts with the fusermount3 path (mount(2) is not theirs to call), uses
+   * the mount, and unmounts it by closing the session. The child runs {@link FuseBenchMain} on
+   * {@link MemFs} as {@code nobody} through {@code setpriv}, from a world-readable copy of the
+   * classes (the build's own directories may sit under a home only root can enter).
+   */
+  @Test
+  void aUserOtherThanRootMountsThroughFusermount3() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Libc.getuid() == 0, "run as root: the other tests already mount as this user");
+    Path setpriv = Path.of("/usr/bin/setpriv");
+    assertTrue(Files.isExecutable(setpriv), "util-linux setpriv");
+    // distributions make /dev/fuse 0666 (udev); a bare VM's devtmpfs may leave it 0600, and then
+    // fusermount3 cannot open it for anyone but root: give it the usual mode for this test
+    Path dev = Path.of("/dev/fuse");
+    var devMode = Files.getPosixFilePermissions(dev);
+    Files.setPosixFilePermissions(dev, PosixFilePermissions.fromString("rw-rw-rw-"));
+    Path shared = Files.createTempDirectory(Path.of("/tmp"), "aquifer-nonroot-");
+    try {
+      Path classes = Files.createDirectory(shared.resolve("classes"));
+      for (Class<?> c : List.of(FuseMount.class, FuseBenchMain.class)) {
+        Path from = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+        copyTree(from, classes);
+      }
+      Path mnt = Files.createDirectory(shared.resolve("mnt"));
+      for (Path p : List.of(shared, classes)) {
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+      Files.setOwner(
+          mnt, mnt.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> asNobody =
+          List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--");
+      List<String> cmd = new java.util.ArrayList<>(asNobody);
+      cmd.addAll(
+          List.of(
+              javaBin,
+              "--enable-native-access=ALL-UNNAMED",
+              "-cp",
+              classes.toString(),
+              FuseBenchMain.class.getName(),
+              "mem",
+              mnt.toString()));
+      Process child =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.PIPE)
+              .start();
+      try (var out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        StringBuilder said = new StringBuilder();
+        for (String line; (line = out.readLine()) != null; ) {
+          said.append(line).append('\n');
+          if (line.startsWith("mounted ")) {
+            break;
+          }
+        }
+        assertTrue(said.toString().contains("fusermount3"), said.toString());
+        String real = mnt.toRealPath().toString();
+        String entry =
+            Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.split(" ")[4].equals(real))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("not mounted: " + said));
+        assertTrue(entry.contains("fuse.aquifer-bench") && entry.contains("user_id=65534"), entry);
+        // the mount is its owner's (no allow_other): use it as nobody
+        List<String> use = new java.util.ArrayList<>(asNobody);
+        use.addAll(
+            List.of(
+                "sh",
+                "-c",
+                "echo hello > " + mnt + "/f && cat " + mnt + "/f && stat -c %u " + mnt + "/f"));
+        TestMount.Result r = TestMount.run(use.toArray(String[]::new));
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("hello\n65534\n", r.out(), r.toString());
+        child.getOutputStream().close(); // FuseBenchMain serves until stdin ends, then unmounts
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child did not exit");
+        assertEquals(0, child.exitValue());
+        assertFalse(TestMount.isMountPoint(mnt), "still mounted after the session closed");
+      } finally {
+        if (child.isAlive()) {
+          child.destroyForcibly();
+          TestMount.run("fusermount3", "-u", "-z", mnt.toString());
+        }
+      }
+    } finally {
+      deleteTree(shared);
+      Files.setPosixFilePermissions(dev, devMode);
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path dst = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(dst);
+          Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } else if (!Files.exists(dst)) {
+          Files.copy(p, dst);
+          Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   @Test

@@ -95,7 +95,8 @@ final class MemFs implements FuseOps {
   final List<Boolean> parallelOutcomes = java.util.Collections.synchronizedList(new ArrayList<>());
 
   MemFs() {
-    Node root = new Node(ROOT, FuseAttr.S_IFDIR | 0755, 0, 0);
+    // owned by whoever serves it, as a fresh mount of an empty file system would be
+    Node root = new Node(ROOT, FuseAttr.S_IFDIR | 0755, Libc.getuid(), 0);
     nodes.put(ROOT, root);
   }
 
