@@ -18,8 +18,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +67,14 @@ final class Exchange {
 
   private boolean responseStarted;
   private boolean responseEnded;
+
+  /**
+   * A whole response made by {@link #send} and not yet written: the event loop writes it in the
+   * same task that ends the exchange ({@link #takePending}), so a small response costs one hand-off
+   * to the event loop instead of two.
+   */
+  private FullHttpResponse pending;
+
   private boolean closeAfter;
   private long bodyBytes;
 
@@ -310,7 +316,7 @@ final class Exchange {
     h.set("x-amz-request-id", requestId);
     h.set("x-amz-id-2", requestId);
     h.set(HttpHeaderNames.SERVER, "Aquifer");
-    h.set(HttpHeaderNames.DATE, HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    h.set(HttpHeaderNames.DATE, HttpDates.now());
     if (closeAfter) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -320,7 +326,9 @@ final class Exchange {
 
   /**
    * Sends a whole response. {@code body} is consumed. For HEAD requests the body is dropped but
-   * {@code Content-Length} keeps the value the caller set, or the body's length.
+   * {@code Content-Length} keeps the value the caller set, or the body's length. The response is
+   * written when the handler returns, by the event loop as it ends the exchange; the handler must
+   * not write anything after it.
    */
   void send(HttpResponseStatus status, HttpHeaders headers, ByteBuf body) {
     if (responseStarted) {
@@ -346,8 +354,23 @@ final class Exchange {
       metrics.sentBytes.increment(body.readableBytes());
     }
     common(r.headers());
-    awaitWritable();
-    channel.writeAndFlush(r);
+    try {
+      awaitWritable();
+    } catch (RuntimeException e) {
+      r.release();
+      throw e;
+    }
+    pending = r;
+  }
+
+  /**
+   * The response {@link #send} left to be written, or null; the caller writes it (it is consumed).
+   * Called once, on the event loop, after the handler thread has returned.
+   */
+  FullHttpResponse takePending() {
+    FullHttpResponse r = pending;
+    pending = null;
+    return r;
   }
 
   /** Starts a streamed response whose headers must carry {@code Content-Length}. */

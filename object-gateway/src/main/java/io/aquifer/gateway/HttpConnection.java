@@ -1,6 +1,7 @@
 package io.aquifer.gateway;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -127,14 +128,19 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Called on the handler thread when the exchange's response has been written. */
+  /**
+   * Called on the handler thread when the handler has returned: on the event loop, writes the
+   * response it left pending (if any), then readies the connection for the next request.
+   */
   private void finished(Exchange ex) {
     ex.channel
         .eventLoop()
         .execute(
             () -> {
               ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
+              FullHttpResponse response = ex.takePending();
               if (ctx == null) {
+                ReferenceCountUtil.release(response);
                 ex.releaseBody();
                 return;
               }
@@ -143,8 +149,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
               current = null;
               if (!reusable) {
                 releaseBacklog();
-                ctx.close();
+                if (response != null) {
+                  // close once the response is out, not with its bytes still queued
+                  ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                } else {
+                  ctx.close();
+                }
                 return;
+              }
+              if (response != null) {
+                ctx.writeAndFlush(response);
               }
               armHeaderDeadline(ctx);
               // replay pipelined input up to the end of the next request's body

@@ -174,16 +174,20 @@ final class ObjectOps {
   // ---- GET and HEAD
 
   void get(Request req) {
-    h.requireBucket(req.bucket);
     boolean head = req.method.equals(HttpMethod.HEAD);
     String rangeHeader = req.header("range");
     String partParam = req.param("partNumber");
     if (rangeHeader != null && partParam != null) {
+      h.requireBucket(req.bucket);
       throw new S3Exception(
           S3Error.INVALID_REQUEST,
           "Cannot specify both Range header and partNumber query parameter");
     }
-    ObjectInfo info = store.head(req.bucket, req.key);
+    if (!head && rangeHeader == null && partParam == null && !conditional(req)) {
+      getWhole(req);
+      return;
+    }
+    ObjectInfo info = head(req);
     HttpResponseStatus notModified = preconditions(req, info);
     if (notModified != null) {
       HttpHeaders hd = new DefaultHttpHeaders();
@@ -232,15 +236,109 @@ final class ObjectOps {
       return;
     }
     boolean replaced;
-    try (ObjectReader r = store.get(req.bucket, req.key, start, length)) {
+    try (ObjectReader r = open(req, start, length)) {
       replaced = r.info().version() != info.version();
       if (!replaced) {
-        stream(req, r, status, hd, length);
+        send(req, r, status, hd, length);
       }
     }
     if (replaced) {
       get(req); // overwritten between head and open: evaluate again on the new version
     }
+  }
+
+  /**
+   * A GET of a whole object without conditions: one store call, which finds the bucket and the
+   * object once and (for a packed object) reads its record, instead of a bucket look-up, a head and
+   * an open that each find them again. The answer is the one {@link #get} gives.
+   */
+  private void getWhole(Request req) {
+    try (ObjectReader r = open(req, 0, -1)) {
+      ObjectInfo info = r.info();
+      HttpHeaders hd = objectHeaders(req, info);
+      if ("ENABLED".equalsIgnoreCase(req.header("x-amz-checksum-mode"))) {
+        checksumHeaders(info, hd);
+      }
+      hd.set("content-length", Long.toString(info.size()));
+      if (info.size() == 0) {
+        req.ex.send(HttpResponseStatus.OK, hd, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        return;
+      }
+      send(req, r, HttpResponseStatus.OK, hd, info.size());
+    }
+  }
+
+  /** Whether the request carries an If-* header, which needs the object's info before its data. */
+  private static boolean conditional(Request req) {
+    HttpHeaders hd = req.headers();
+    return hd.contains("if-match")
+        || hd.contains("if-none-match")
+        || hd.contains("if-modified-since")
+        || hd.contains("if-unmodified-since");
+  }
+
+  /** The object's info; a missing bucket (or one with an invalid name) is NoSuchBucket. */
+  private ObjectInfo head(Request req) {
+    try {
+      return store.head(req.bucket, req.key);
+    } catch (StorageException e) {
+      throw noSuchBucket(req, e);
+    }
+  }
+
+  /** Opens the object's data; a missing bucket (or one with an invalid name) is NoSuchBucket. */
+  private ObjectReader open(Request req, long start, long length) {
+    try {
+      return store.get(req.bucket, req.key, start, length);
+    } catch (StorageException e) {
+      throw noSuchBucket(req, e);
+    }
+  }
+
+  /**
+   * {@code e}, or the NoSuchBucket that {@link S3Handler#requireBucket} answers when {@code e} says
+   * the bucket is missing or its name invalid.
+   */
+  private RuntimeException noSuchBucket(Request req, StorageException e) {
+    if (e.status() == StatusCode.NO_SUCH_BUCKET || e.status() == StatusCode.INVALID_BUCKET_NAME) {
+      try {
+        h.requireBucket(req.bucket);
+      } catch (S3Exception missing) {
+        return missing;
+      }
+    }
+    return e;
+  }
+
+  /**
+   * Sends the response with {@code length} bytes from {@code r}: up to {@link #READ_CHUNK} bytes as
+   * one buffer written with the headers in one write, more as a stream of chunks.
+   */
+  private void send(
+      Request req, ObjectReader r, HttpResponseStatus status, HttpHeaders hd, long length) {
+    if (length > READ_CHUNK) {
+      stream(req, r, status, hd, length);
+      return;
+    }
+    ByteBuf buf = req.ex.channel.alloc().directBuffer((int) length);
+    try {
+      readFully(r, buf, (int) length);
+    } catch (RuntimeException e) {
+      buf.release();
+      throw e;
+    }
+    req.ex.send(status, hd, buf);
+  }
+
+  /** Fills {@code buf} with {@code n} bytes from {@code r}. */
+  private static void readFully(ObjectReader r, ByteBuf buf, int n) {
+    ByteBuffer dst = buf.nioBuffer(buf.writerIndex(), n);
+    while (dst.hasRemaining()) {
+      if (r.read(dst) < 0) {
+        throw new StorageException(StatusCode.INTERNAL, "object ended early");
+      }
+    }
+    buf.writerIndex(buf.writerIndex() + n);
   }
 
   private void stream(
