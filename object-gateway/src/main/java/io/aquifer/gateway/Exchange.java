@@ -5,7 +5,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -328,7 +330,8 @@ final class Exchange {
    * Sends a whole response. {@code body} is consumed. For HEAD requests the body is dropped but
    * {@code Content-Length} keeps the value the caller set, or the body's length. The response is
    * written when the handler returns, by the event loop as it ends the exchange; the handler must
-   * not write anything after it.
+   * not write anything after it. {@code headers} become the response's own; the caller must not
+   * change them afterwards.
    */
   void send(HttpResponseStatus status, HttpHeaders headers, ByteBuf body) {
     if (responseStarted) {
@@ -339,12 +342,14 @@ final class Exchange {
     responseEnded = true;
     this.status = status.code();
     boolean head = request.method().equals(HttpMethod.HEAD);
+    // the caller's headers become the response's (no copy); the caller does not touch them again
     FullHttpResponse r =
         new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, status, head ? Unpooled.EMPTY_BUFFER : body);
-    if (headers != null) {
-      r.headers().set(headers);
-    }
+            HttpVersion.HTTP_1_1,
+            status,
+            head ? Unpooled.EMPTY_BUFFER : body,
+            headers != null ? headers : new DefaultHttpHeaders(),
+            EmptyHttpHeaders.INSTANCE);
     if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
       r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     }
