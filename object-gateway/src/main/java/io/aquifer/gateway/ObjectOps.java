@@ -38,6 +38,9 @@ final class ObjectOps {
   /** Largest single PUT, as in S3. */
   static final long MAX_PUT = 5L << 30;
 
+  /** The largest body sent as one whole response (one heap array); larger ones are streamed. */
+  static final int WHOLE_MAX = 256 * 1024;
+
   private static final int READ_CHUNK = 256 * 1024;
 
   private final S3Handler h;
@@ -311,7 +314,7 @@ final class ObjectOps {
   }
 
   /**
-   * Sends the response with {@code length} bytes from {@code r}: up to {@link #READ_CHUNK} bytes as
+   * Sends the response with {@code length} bytes from {@code r}: up to {@link #WHOLE_MAX} bytes as
    * one whole response, more as a stream of chunks.
    *
    * <p>The whole response's body is a heap array, not a buffer of the channel's pooled allocator:
@@ -322,7 +325,7 @@ final class ObjectOps {
    */
   private void send(
       Request req, ObjectReader r, HttpResponseStatus status, HttpHeaders hd, long length) {
-    if (length > READ_CHUNK) {
+    if (length > WHOLE_MAX) {
       stream(req, r, status, hd, length);
       return;
     }
