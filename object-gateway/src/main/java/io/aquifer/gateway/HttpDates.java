@@ -1,5 +1,6 @@
 package io.aquifer.gateway;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -47,22 +48,40 @@ final class HttpDates {
       // what the formatter does with years it cannot print in four digits
       return Exchange.HTTP_DATE.format(Instant.ofEpochSecond(epochSecond).atZone(ZoneOffset.UTC));
     }
-    StringBuilder b = new StringBuilder(29);
-    b.append(DAYS[(int) Math.floorMod(day + 3, 7L)]).append(", ");
-    b.append(d.getDayOfMonth()).append(' ');
-    b.append(MONTHS[d.getMonthValue() - 1]).append(' ');
-    two(b, year / 100);
-    two(b, year % 100);
-    b.append(' ');
-    two(b, secondOfDay / 3600);
-    b.append(':');
-    two(b, secondOfDay / 60 % 60);
-    b.append(':');
-    two(b, secondOfDay % 60);
-    return b.append(" GMT").toString();
+    byte[] b = new byte[29];
+    int n = put(b, 0, DAYS[(int) Math.floorMod(day + 3, 7L)]);
+    b[n++] = ',';
+    b[n++] = ' ';
+    int dom = d.getDayOfMonth();
+    if (dom >= 10) {
+      b[n++] = (byte) ('0' + dom / 10);
+    }
+    b[n++] = (byte) ('0' + dom % 10);
+    b[n++] = ' ';
+    n = put(b, n, MONTHS[d.getMonthValue() - 1]);
+    b[n++] = ' ';
+    n = two(b, n, year / 100);
+    n = two(b, n, year % 100);
+    b[n++] = ' ';
+    n = two(b, n, secondOfDay / 3600);
+    b[n++] = ':';
+    n = two(b, n, secondOfDay / 60 % 60);
+    b[n++] = ':';
+    n = two(b, n, secondOfDay % 60);
+    n = put(b, n, " GMT");
+    return new String(b, 0, n, StandardCharsets.US_ASCII);
   }
 
-  private static void two(StringBuilder b, int v) {
-    b.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
+  private static int put(byte[] b, int at, String ascii) {
+    for (int i = 0; i < ascii.length(); i++) {
+      b[at++] = (byte) ascii.charAt(i);
+    }
+    return at;
+  }
+
+  private static int two(byte[] b, int at, int v) {
+    b[at] = (byte) ('0' + v / 10);
+    b[at + 1] = (byte) ('0' + v % 10);
+    return at + 2;
   }
 }

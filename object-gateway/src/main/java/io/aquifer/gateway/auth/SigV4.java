@@ -208,6 +208,15 @@ final class SigV4 {
    * The bytes a request-line or header string stands for: Netty decodes them as ISO-8859-1, one
    * char per byte; a string with wider chars (built in code, not read from the wire) is UTF-8.
    */
+  static boolean isLatin1(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 0xff) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static byte[] bytesOf(String s) {
     for (int i = 0; i < s.length(); i++) {
       if (s.charAt(i) > 0xff) {
@@ -248,27 +257,43 @@ final class SigV4 {
    */
   static void uriEncode(byte[] bytes, StringBuilder out) {
     for (byte b : bytes) {
+      int c = b & 0xff;
+      if (unreserved(c)) {
+        out.append((char) c);
+      } else {
+        out.append('%').append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
+      }
+    }
+  }
+
+  /** As {@link #uriEncode(byte[], StringBuilder)}, into canonical-request bytes. */
+  static void uriEncode(byte[] bytes, CanonicalBytes out) {
+    for (byte b : bytes) {
       uriEncode(b, out);
     }
   }
 
-  private static void uriEncode(byte b, StringBuilder out) {
+  private static void uriEncode(byte b, CanonicalBytes out) {
     int c = b & 0xff;
-    if ((c >= 'A' && c <= 'Z')
-        || (c >= 'a' && c <= 'z')
-        || (c >= '0' && c <= '9')
-        || c == '-'
-        || c == '.'
-        || c == '_'
-        || c == '~') {
-      out.append((char) c);
+    if (unreserved(c)) {
+      out.append(c);
     } else {
       out.append('%').append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
     }
   }
 
-  /** As {@link #uriEncode}, but a '/' byte stays '/'. */
-  static void uriEncodeKeepingSlashes(byte[] bytes, StringBuilder out) {
+  private static boolean unreserved(int c) {
+    return (c >= 'A' && c <= 'Z')
+        || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9')
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~';
+  }
+
+  /** As {@link #uriEncode(byte[], CanonicalBytes)}, but a '/' byte stays '/'. */
+  static void uriEncodeKeepingSlashes(byte[] bytes, CanonicalBytes out) {
     for (byte b : bytes) {
       if (b == '/') {
         out.append('/');

@@ -661,7 +661,7 @@ public final class SigV4Verifier {
       List<String> names,
       String signedHeaders,
       String payloadLine) {
-    byte[] canonical =
+    CanonicalBytes canonical =
         canonicalRequest(
             method,
             rawPath,
@@ -680,12 +680,17 @@ public final class SigV4Verifier {
             + "\n"
             + scope.value()
             + "\n"
-            + SigV4.hex(sha.digest(canonical));
+            + SigV4.hex(digest(sha, canonical));
     return SigV4.hex(key.mac().doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
   }
 
+  private static byte[] digest(MessageDigest sha, CanonicalBytes canonical) {
+    canonical.updateTo(sha);
+    return sha.digest();
+  }
+
   /** The canonical request's bytes. */
-  private static byte[] canonicalRequest(
+  private static CanonicalBytes canonicalRequest(
       String method,
       String rawPath,
       boolean decodeSlashes,
@@ -695,8 +700,8 @@ public final class SigV4Verifier {
       List<String> names,
       String signedHeaders,
       String payloadLine) {
-    // one char per byte throughout, so the builder turns into bytes as ISO-8859-1
-    StringBuilder c = new StringBuilder(512);
+    // one char per byte throughout, as ISO-8859-1
+    CanonicalBytes c = new CanonicalBytes(512);
     c.append(method).append('\n');
     appendCanonicalUri(rawPath, decodeSlashes, c);
     c.append('\n');
@@ -717,10 +722,10 @@ public final class SigV4Verifier {
     c.append('\n');
     c.append(signedHeaders).append('\n');
     c.append(payloadLine);
-    return c.toString().getBytes(StandardCharsets.ISO_8859_1);
+    return c;
   }
 
-  private static void appendCanonicalUri(String rawPath, boolean decodeSlashes, StringBuilder c) {
+  private static void appendCanonicalUri(String rawPath, boolean decodeSlashes, CanonicalBytes c) {
     if (rawPath == null || rawPath.isEmpty()) {
       c.append('/');
       return;
@@ -750,7 +755,8 @@ public final class SigV4Verifier {
     }
   }
 
-  private static void appendCanonicalQuery(List<Param> params, boolean presigned, StringBuilder c) {
+  private static void appendCanonicalQuery(
+      List<Param> params, boolean presigned, CanonicalBytes c) {
     List<String[]> pairs = new ArrayList<>(params.size());
     for (Param p : params) {
       if (presigned && p.name().equals("X-Amz-Signature")) {
@@ -782,7 +788,11 @@ public final class SigV4Verifier {
   }
 
   /** Appends a header value trimmed, each run of blanks as one space, one char per byte. */
-  private static void appendHeaderValue(String value, StringBuilder c) {
+  private static void appendHeaderValue(String value, CanonicalBytes c) {
+    if (SigV4.isLatin1(value)) {
+      appendLatin1HeaderValue(value, c);
+      return;
+    }
     byte[] bytes = SigV4.bytesOf(value);
     int start = 0;
     int end = bytes.length;
@@ -801,10 +811,39 @@ public final class SigV4Verifier {
         }
         inBlank = true;
       } else {
-        c.append((char) (b & 0xff));
+        c.append(b & 0xff);
         inBlank = false;
       }
     }
+  }
+
+  /** {@link #appendHeaderValue} of a value whose chars are its bytes, read without a copy. */
+  private static void appendLatin1HeaderValue(String value, CanonicalBytes c) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && blank(value.charAt(start))) {
+      start++;
+    }
+    while (end > start && blank(value.charAt(end - 1))) {
+      end--;
+    }
+    boolean inBlank = false;
+    for (int i = start; i < end; i++) {
+      char ch = value.charAt(i);
+      if (blank(ch)) {
+        if (!inBlank) {
+          c.append(' ');
+        }
+        inBlank = true;
+      } else {
+        c.append(ch);
+        inBlank = false;
+      }
+    }
+  }
+
+  private static boolean blank(char ch) {
+    return ch == ' ' || ch == '\t';
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.aquifer.gateway.auth;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,5 +183,32 @@ class SigV4ParsingProperties {
     assertTrue(Arrays.equals(fresh.doFinal(data), copy.doFinal(data)));
     // the prototype is untouched by its copies' use
     assertTrue(Arrays.equals(fresh.doFinal(data), SigV4.copyMac(prototype, k).doFinal(data)));
+  }
+
+  @Provide
+  Arbitrary<String> anyChars() {
+    return Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(20),
+        Arbitraries.strings().withCharRange('\u0000', '\u00ff').ofMaxLength(20),
+        Arbitraries.strings()
+            .withChars('a', '\u00e9', '\u0100', '\ud83d', '\ude00', '\udbff', '\udfff', '?')
+            .ofMaxLength(12));
+  }
+
+  /**
+   * Canonical-request bytes are the ISO-8859-1 bytes of each appended string (a surrogate pair is
+   * one '?'), and single bytes as they are.
+   */
+  @Property(tries = 3000)
+  void canonicalBytesAreIso88591(@ForAll("anyChars") String a, @ForAll("anyChars") String b) {
+    CanonicalBytes c = new CanonicalBytes(4);
+    c.append(a).append('\n').append(0xe9).append(b);
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    expected.writeBytes(a.getBytes(StandardCharsets.ISO_8859_1));
+    expected.write('\n');
+    expected.write(0xe9);
+    expected.writeBytes(b.getBytes(StandardCharsets.ISO_8859_1));
+    assertArrayEquals(expected.toByteArray(), c.toByteArray());
+    assertEquals(expected.size(), c.length());
   }
 }
