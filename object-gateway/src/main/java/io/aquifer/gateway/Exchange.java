@@ -255,6 +255,10 @@ final class Exchange {
       return;
     }
     long declared = HttpUtil.getContentLength(request, -1L);
+    if (declared < 0 && !HttpUtil.isTransferEncodingChunked(request)) {
+      // no body at all: its end is already decoded, and the handler may just have run ahead of it
+      declared = 0;
+    }
     if (declared >= 0 && declared - bodyBytes <= (4 << 20)) {
       try {
         for (ByteBuf b = nextBodyChunk(); b != null; b = nextBodyChunk()) {

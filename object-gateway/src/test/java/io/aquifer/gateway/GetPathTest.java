@@ -208,4 +208,20 @@ class GetPathTest {
       assertEquals("NoSuchKey", c.read().code());
     }
   }
+
+  @Test
+  void errorsOnRequestsWithoutABodyKeepTheConnection() {
+    // the handler may answer before the event loop has seen the end of the (empty) body; the
+    // connection must stay open all the same
+    try (RawHttp c = new RawHttp(port)) {
+      for (int i = 0; i < 50; i++) {
+        boolean head = i % 2 == 0;
+        c.write(request(head ? "HEAD" : "GET", "/" + BUCKET + "/missing-" + i, ""));
+        RawHttp.Response r = c.read(head);
+        assertNotNull(r, "response " + i);
+        assertEquals(404, r.status(), r.toString());
+        assertTrue(!r.closes(), r.toString());
+      }
+    }
+  }
 }
