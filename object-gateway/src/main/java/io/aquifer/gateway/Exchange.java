@@ -5,7 +5,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,8 +20,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +69,14 @@ final class Exchange {
 
   private boolean responseStarted;
   private boolean responseEnded;
+
+  /**
+   * A whole response made by {@link #send} and not yet written: the event loop writes it in the
+   * same task that ends the exchange ({@link #takePending}), so a small response costs one hand-off
+   * to the event loop instead of two.
+   */
+  private FullHttpResponse pending;
+
   private boolean closeAfter;
   private long bodyBytes;
 
@@ -247,6 +255,10 @@ final class Exchange {
       return;
     }
     long declared = HttpUtil.getContentLength(request, -1L);
+    if (declared < 0 && !HttpUtil.isTransferEncodingChunked(request)) {
+      // no body at all: its end is already decoded, and the handler may just have run ahead of it
+      declared = 0;
+    }
     if (declared >= 0 && declared - bodyBytes <= (4 << 20)) {
       try {
         for (ByteBuf b = nextBodyChunk(); b != null; b = nextBodyChunk()) {
@@ -310,7 +322,7 @@ final class Exchange {
     h.set("x-amz-request-id", requestId);
     h.set("x-amz-id-2", requestId);
     h.set(HttpHeaderNames.SERVER, "Aquifer");
-    h.set(HttpHeaderNames.DATE, HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    h.set(HttpHeaderNames.DATE, HttpDates.now());
     if (closeAfter) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -320,7 +332,10 @@ final class Exchange {
 
   /**
    * Sends a whole response. {@code body} is consumed. For HEAD requests the body is dropped but
-   * {@code Content-Length} keeps the value the caller set, or the body's length.
+   * {@code Content-Length} keeps the value the caller set, or the body's length. The response is
+   * written when the handler returns, by the event loop as it ends the exchange; the handler must
+   * not write anything after it. {@code headers} become the response's own; the caller must not
+   * change them afterwards.
    */
   void send(HttpResponseStatus status, HttpHeaders headers, ByteBuf body) {
     if (responseStarted) {
@@ -331,12 +346,14 @@ final class Exchange {
     responseEnded = true;
     this.status = status.code();
     boolean head = request.method().equals(HttpMethod.HEAD);
+    // the caller's headers become the response's (no copy); the caller does not touch them again
     FullHttpResponse r =
         new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, status, head ? Unpooled.EMPTY_BUFFER : body);
-    if (headers != null) {
-      r.headers().set(headers);
-    }
+            HttpVersion.HTTP_1_1,
+            status,
+            head ? Unpooled.EMPTY_BUFFER : body,
+            headers != null ? headers : new DefaultHttpHeaders(),
+            EmptyHttpHeaders.INSTANCE);
     if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
       r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     }
@@ -346,8 +363,23 @@ final class Exchange {
       metrics.sentBytes.increment(body.readableBytes());
     }
     common(r.headers());
-    awaitWritable();
-    channel.writeAndFlush(r);
+    try {
+      awaitWritable();
+    } catch (RuntimeException e) {
+      r.release();
+      throw e;
+    }
+    pending = r;
+  }
+
+  /**
+   * The response {@link #send} left to be written, or null; the caller writes it (it is consumed).
+   * Called once, on the event loop, after the handler thread has returned.
+   */
+  FullHttpResponse takePending() {
+    FullHttpResponse r = pending;
+    pending = null;
+    return r;
   }
 
   /** Starts a streamed response whose headers must carry {@code Content-Length}. */

@@ -1,6 +1,7 @@
 package io.aquifer.gateway;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -29,8 +30,18 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Object> backlog = new ArrayDeque<>();
   private Exchange current;
   private boolean currentBodyDone;
-  private ScheduledFuture<?> headerDeadline;
+
+  /**
+   * The header deadline is checked lazily: arming and cancelling it per request only set these
+   * fields, and one scheduled check per connection ({@link #headerCheck}), due no later than the
+   * deadline, acts on it or schedules itself again. Scheduling and cancelling a task on the event
+   * loop for every request cost more than the request's own header handling.
+   */
+  private boolean headerArmed;
+
   private long headerDeadlineNanos;
+  private ScheduledFuture<?> headerCheck;
+  private long headerCheckNanos;
 
   /** Whether bytes of the next request arrived since the connection began waiting for it. */
   private boolean requestBytesSeen;
@@ -54,7 +65,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
             && b.isReadable()) {
           requestBytesSeen = true;
           long deadline = System.nanoTime() + gateway.headerNanos();
-          if (headerDeadline == null || deadline - headerDeadlineNanos < 0) {
+          if (!headerArmed || deadline - headerDeadlineNanos < 0) {
             scheduleHeaderDeadline(ctx.pipeline().context(HttpConnection.this), deadline);
           }
         }
@@ -127,14 +138,19 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Called on the handler thread when the exchange's response has been written. */
+  /**
+   * Called on the handler thread when the handler has returned: on the event loop, writes the
+   * response it left pending (if any), then readies the connection for the next request.
+   */
   private void finished(Exchange ex) {
     ex.channel
         .eventLoop()
         .execute(
             () -> {
               ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
+              FullHttpResponse response = ex.takePending();
               if (ctx == null) {
+                ReferenceCountUtil.release(response);
                 ex.releaseBody();
                 return;
               }
@@ -143,8 +159,16 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
               current = null;
               if (!reusable) {
                 releaseBacklog();
-                ctx.close();
+                if (response != null) {
+                  // close once the response is out, not with its bytes still queued
+                  ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                } else {
+                  ctx.close();
+                }
                 return;
+              }
+              if (response != null) {
+                ctx.writeAndFlush(response);
               }
               armHeaderDeadline(ctx);
               // replay pipelined input up to the end of the next request's body
@@ -224,6 +248,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelHeaderDeadline();
+    cancelHeaderCheck();
     if (current != null) {
       current.inputClosed();
       current.writabilityChanged();
@@ -255,32 +280,61 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void scheduleHeaderDeadline(ChannelHandlerContext ctx, long deadline) {
-    cancelHeaderDeadline();
+    headerArmed = true;
     headerDeadlineNanos = deadline;
-    headerDeadline =
-        ctx.executor()
-            .schedule(
-                () -> {
-                  headerDeadline = null;
-                  if (current == null && ctx.channel().isActive()) {
-                    if (requestBytesSeen) {
-                      answerAndClose(
-                          ctx,
-                          S3Error.REQUEST_TIMEOUT,
-                          "the request's header section did not arrive within the header timeout");
-                    } else {
-                      ctx.close();
-                    }
-                  }
-                },
-                deadline - System.nanoTime(),
-                TimeUnit.NANOSECONDS);
+    if (headerCheck != null && headerCheckNanos - deadline <= 0) {
+      return; // the check comes no later than the deadline
+    }
+    cancelHeaderCheck();
+    scheduleHeaderCheck(ctx, System.nanoTime());
   }
 
+  /**
+   * Schedules the check at the deadline, or sooner: no later than one header timeout from {@code
+   * now}, the soonest any deadline set before the check runs can be, so that arming a new deadline
+   * finds the check early enough and leaves it alone.
+   */
+  private void scheduleHeaderCheck(ChannelHandlerContext ctx, long now) {
+    long at = headerDeadlineNanos;
+    if (at - (now + gateway.headerNanos()) > 0) {
+      at = now + gateway.headerNanos();
+    }
+    headerCheckNanos = at;
+    headerCheck = ctx.executor().schedule(() -> headerCheck(ctx), at - now, TimeUnit.NANOSECONDS);
+  }
+
+  private void headerCheck(ChannelHandlerContext ctx) {
+    headerCheck = null;
+    if (!headerArmed) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (headerDeadlineNanos - now > 0) {
+      scheduleHeaderCheck(ctx, now);
+      return;
+    }
+    headerArmed = false;
+    if (current == null && ctx.channel().isActive()) {
+      if (requestBytesSeen) {
+        answerAndClose(
+            ctx,
+            S3Error.REQUEST_TIMEOUT,
+            "the request's header section did not arrive within the header timeout");
+      } else {
+        ctx.close();
+      }
+    }
+  }
+
+  /** Disarms the deadline; a check already scheduled finds it disarmed. */
   private void cancelHeaderDeadline() {
-    if (headerDeadline != null) {
-      headerDeadline.cancel(false);
-      headerDeadline = null;
+    headerArmed = false;
+  }
+
+  private void cancelHeaderCheck() {
+    if (headerCheck != null) {
+      headerCheck.cancel(false);
+      headerCheck = null;
     }
   }
 }

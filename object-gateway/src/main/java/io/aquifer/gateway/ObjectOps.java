@@ -38,6 +38,9 @@ final class ObjectOps {
   /** Largest single PUT, as in S3. */
   static final long MAX_PUT = 5L << 30;
 
+  /** The largest body sent as one whole response (one heap array); larger ones are streamed. */
+  static final int WHOLE_MAX = 256 * 1024;
+
   private static final int READ_CHUNK = 256 * 1024;
 
   private final S3Handler h;
@@ -174,16 +177,20 @@ final class ObjectOps {
   // ---- GET and HEAD
 
   void get(Request req) {
-    h.requireBucket(req.bucket);
     boolean head = req.method.equals(HttpMethod.HEAD);
     String rangeHeader = req.header("range");
     String partParam = req.param("partNumber");
     if (rangeHeader != null && partParam != null) {
+      h.requireBucket(req.bucket);
       throw new S3Exception(
           S3Error.INVALID_REQUEST,
           "Cannot specify both Range header and partNumber query parameter");
     }
-    ObjectInfo info = store.head(req.bucket, req.key);
+    if (!head && rangeHeader == null && partParam == null && !conditional(req)) {
+      getWhole(req);
+      return;
+    }
+    ObjectInfo info = head(req);
     HttpResponseStatus notModified = preconditions(req, info);
     if (notModified != null) {
       HttpHeaders hd = new DefaultHttpHeaders();
@@ -232,15 +239,104 @@ final class ObjectOps {
       return;
     }
     boolean replaced;
-    try (ObjectReader r = store.get(req.bucket, req.key, start, length)) {
+    try (ObjectReader r = open(req, start, length)) {
       replaced = r.info().version() != info.version();
       if (!replaced) {
-        stream(req, r, status, hd, length);
+        send(req, r, status, hd, length);
       }
     }
     if (replaced) {
       get(req); // overwritten between head and open: evaluate again on the new version
     }
+  }
+
+  /**
+   * A GET of a whole object without conditions: one store call, which finds the bucket and the
+   * object once and (for a packed object) reads its record, instead of a bucket look-up, a head and
+   * an open that each find them again. The answer is the one {@link #get} gives.
+   */
+  private void getWhole(Request req) {
+    try (ObjectReader r = open(req, 0, -1)) {
+      ObjectInfo info = r.info();
+      HttpHeaders hd = objectHeaders(req, info);
+      if ("ENABLED".equalsIgnoreCase(req.header("x-amz-checksum-mode"))) {
+        checksumHeaders(info, hd);
+      }
+      hd.set("content-length", Long.toString(info.size()));
+      if (info.size() == 0) {
+        req.ex.send(HttpResponseStatus.OK, hd, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+        return;
+      }
+      send(req, r, HttpResponseStatus.OK, hd, info.size());
+    }
+  }
+
+  /** Whether the request carries an If-* header, which needs the object's info before its data. */
+  private static boolean conditional(Request req) {
+    HttpHeaders hd = req.headers();
+    return hd.contains("if-match")
+        || hd.contains("if-none-match")
+        || hd.contains("if-modified-since")
+        || hd.contains("if-unmodified-since");
+  }
+
+  /** The object's info; a missing bucket (or one with an invalid name) is NoSuchBucket. */
+  private ObjectInfo head(Request req) {
+    try {
+      return store.head(req.bucket, req.key);
+    } catch (StorageException e) {
+      throw noSuchBucket(req, e);
+    }
+  }
+
+  /** Opens the object's data; a missing bucket (or one with an invalid name) is NoSuchBucket. */
+  private ObjectReader open(Request req, long start, long length) {
+    try {
+      return store.get(req.bucket, req.key, start, length);
+    } catch (StorageException e) {
+      throw noSuchBucket(req, e);
+    }
+  }
+
+  /**
+   * {@code e}, or the NoSuchBucket that {@link S3Handler#requireBucket} answers when {@code e} says
+   * the bucket is missing or its name invalid.
+   */
+  private RuntimeException noSuchBucket(Request req, StorageException e) {
+    if (e.status() == StatusCode.NO_SUCH_BUCKET || e.status() == StatusCode.INVALID_BUCKET_NAME) {
+      try {
+        h.requireBucket(req.bucket);
+      } catch (S3Exception missing) {
+        return missing;
+      }
+    }
+    return e;
+  }
+
+  /**
+   * Sends the response with {@code length} bytes from {@code r}: up to {@link #WHOLE_MAX} bytes as
+   * one whole response, more as a stream of chunks.
+   *
+   * <p>The whole response's body is a heap array, not a buffer of the channel's pooled allocator:
+   * the pool keeps a cache per thread, and each request's new virtual thread would set one up for a
+   * single allocation (that was 10% of a 4 KiB GET's CPU). The event loop copies the body into a
+   * pooled direct buffer from its own cache as it writes it, the one copy a direct buffer filled
+   * here would also have cost.
+   */
+  private void send(
+      Request req, ObjectReader r, HttpResponseStatus status, HttpHeaders hd, long length) {
+    if (length > WHOLE_MAX) {
+      stream(req, r, status, hd, length);
+      return;
+    }
+    byte[] body = new byte[(int) length];
+    ByteBuffer dst = ByteBuffer.wrap(body);
+    while (dst.hasRemaining()) {
+      if (r.read(dst) < 0) {
+        throw new StorageException(StatusCode.INTERNAL, "object ended early");
+      }
+    }
+    req.ex.send(status, hd, io.netty.buffer.Unpooled.wrappedBuffer(body));
   }
 
   private void stream(

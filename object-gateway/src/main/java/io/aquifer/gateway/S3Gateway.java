@@ -240,7 +240,24 @@ public final class S3Gateway implements AutoCloseable {
   // ---- for HttpConnection
 
   String nextRequestId() {
-    return idPrefix + String.format("%08X", requestCounter.incrementAndGet());
+    return requestId(idPrefix, requestCounter.incrementAndGet());
+  }
+
+  private static final char[] UPPER_HEX = "0123456789ABCDEF".toCharArray();
+
+  /**
+   * {@code prefix} followed by {@code n} in uppercase hex, at least 8 digits (what {@code
+   * String.format("%08X", n)} gives, for positive {@code n}, without parsing a format).
+   */
+  static String requestId(String prefix, long n) {
+    int digits = Math.max(8, (64 - Long.numberOfLeadingZeros(n) + 3) / 4);
+    char[] out = new char[prefix.length() + digits];
+    prefix.getChars(0, prefix.length(), out, 0);
+    for (int i = out.length - 1; i >= prefix.length(); i--) {
+      out[i] = UPPER_HEX[(int) (n & 0xf)];
+      n >>>= 4;
+    }
+    return new String(out);
   }
 
   long idleNanos() {

@@ -136,8 +136,12 @@ final class S3Handler {
           e.getCause());
     }
     if (ex.responseStarted()) {
-      ex.closeAfterResponse(); // mid-body: the only honest signal left is closing the connection
-      ex.channel.close();
+      ex.closeAfterResponse();
+      if (!ex.responseEnded()) {
+        ex.channel.close(); // mid-body: the only honest signal left is closing the connection
+      }
+      // a whole response is still written (it is pending until the handler returns), then the
+      // connection closes
       return;
     }
     ex.noteStatus(e.error().status()); // the status counts even if the client is gone
@@ -366,6 +370,6 @@ final class S3Handler {
   }
 
   static String httpDate(Instant t) {
-    return Exchange.HTTP_DATE.format(t.atZone(ZoneOffset.UTC));
+    return HttpDates.format(t);
   }
 }

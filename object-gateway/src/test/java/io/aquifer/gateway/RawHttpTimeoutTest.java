@@ -83,6 +83,25 @@ class RawHttpTimeoutTest {
   }
 
   @Test
+  void theHeaderTimeoutStillHoldsAfterRequestsOnTheSameConnection() {
+    // the deadline is armed and disarmed per request without rescheduling its check: after
+    // several requests, a header section that never ends still gets its RequestTimeout
+    long m0 = malformed("RequestTimeout");
+    try (RawHttp c = new RawHttp(port)) {
+      for (int i = 0; i < 5; i++) {
+        c.write(RawHttp.bytes(sign("HEAD", "/slow/kept-" + i, null), -1, null));
+        assertEquals(404, c.read(true).status());
+      }
+      c.write("GET /slow/never HTTP/1.1\r\nHost: 127.0.0.1\r\nx-amz-da");
+      RawHttp.Response r = c.read();
+      assertEquals("RequestTimeout", r.code(), r.toString());
+      assertTrue(r.closes(), r.toString());
+      assertTrue(c.closedByPeer());
+    }
+    assertEquals(m0 + 1, malformed("RequestTimeout"));
+  }
+
+  @Test
   void headersTrickledSlowerThanTheHeaderTimeoutAreCutOff() throws Exception {
     // traffic keeps the connection from being idle, but the header section has its own deadline
     // from its first byte; this client paces its own writes and stops once the gateway answers

@@ -29,8 +29,6 @@ final class SigV4 {
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
           .withResolverStyle(ResolverStyle.STRICT)
           .withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter SCOPE_DATE =
-      DateTimeFormatter.ofPattern("uuuuMMdd").withResolverStyle(ResolverStyle.STRICT);
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final char[] UPPER_HEX = "0123456789ABCDEF".toCharArray();
@@ -47,7 +45,44 @@ final class SigV4 {
     }
   }
 
+  /**
+   * An initialized HMAC-SHA256 like {@code prototype} (which is never used itself): a clone, which
+   * skips the provider look-up and the key schedule of {@link #newMac}, or a new one when the
+   * provider cannot clone.
+   */
+  static Mac copyMac(Mac prototype, byte[] key) {
+    try {
+      return (Mac) prototype.clone();
+    } catch (CloneNotSupportedException e) {
+      return newMac(key);
+    }
+  }
+
+  /** A fresh SHA-256 digest: a clone of a never-used one, or a new one from the provider. */
   static MessageDigest newSha256() {
+    if (SHA256_PROTOTYPE != null) {
+      try {
+        return (MessageDigest) SHA256_PROTOTYPE.clone();
+      } catch (CloneNotSupportedException e) {
+        // fall through to the provider
+      }
+    }
+    return sha256Instance();
+  }
+
+  private static final MessageDigest SHA256_PROTOTYPE = cloneableSha256();
+
+  private static MessageDigest cloneableSha256() {
+    MessageDigest d = sha256Instance();
+    try {
+      d.clone();
+      return d;
+    } catch (CloneNotSupportedException e) {
+      return null;
+    }
+  }
+
+  private static MessageDigest sha256Instance() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -108,16 +143,42 @@ final class SigV4 {
     return true;
   }
 
-  /** Parses {@code yyyyMMdd'T'HHmmss'Z'}, or returns null. */
+  /**
+   * Parses {@code yyyyMMdd'T'HHmmss'Z'} strictly (a real date and a time of 00:00:00 to 23:59:59),
+   * or returns null. Read digit by digit: the same answers as the pattern {@code
+   * uuuuMMdd'T'HHmmss'Z'} with {@link ResolverStyle#STRICT}, without its field resolution.
+   */
   static Instant parseAmzDate(String s) {
-    if (s == null || s.length() != 16) {
+    if (s == null || s.length() != 16 || s.charAt(8) != 'T' || s.charAt(15) != 'Z') {
+      return null;
+    }
+    int year = digits(s, 0, 4);
+    int month = digits(s, 4, 2);
+    int day = digits(s, 6, 2);
+    int hour = digits(s, 9, 2);
+    int minute = digits(s, 11, 2);
+    int second = digits(s, 13, 2);
+    if ((year | month | day | hour | minute | second) < 0) {
       return null;
     }
     try {
-      return LocalDateTime.parse(s, AMZ_DATE).toInstant(ZoneOffset.UTC);
+      return LocalDateTime.of(year, month, day, hour, minute, second).toInstant(ZoneOffset.UTC);
     } catch (DateTimeException e) {
       return null;
     }
+  }
+
+  /** The decimal value of {@code n} ASCII digits of {@code s} from {@code from}, or -1. */
+  private static int digits(String s, int from, int n) {
+    int v = 0;
+    for (int i = from; i < from + n; i++) {
+      int d = s.charAt(i) - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v;
   }
 
   static String formatAmzDate(Instant t) {
@@ -129,8 +190,14 @@ final class SigV4 {
     if (s.length() != 8) {
       return false;
     }
+    int year = digits(s, 0, 4);
+    int month = digits(s, 4, 2);
+    int day = digits(s, 6, 2);
+    if ((year | month | day) < 0) {
+      return false;
+    }
     try {
-      LocalDate.parse(s, SCOPE_DATE);
+      LocalDate.of(year, month, day);
       return true;
     } catch (DateTimeException e) {
       return false;
@@ -141,6 +208,15 @@ final class SigV4 {
    * The bytes a request-line or header string stands for: Netty decodes them as ISO-8859-1, one
    * char per byte; a string with wider chars (built in code, not read from the wire) is UTF-8.
    */
+  static boolean isLatin1(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 0xff) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static byte[] bytesOf(String s) {
     for (int i = 0; i < s.length(); i++) {
       if (s.charAt(i) > 0xff) {
@@ -181,27 +257,43 @@ final class SigV4 {
    */
   static void uriEncode(byte[] bytes, StringBuilder out) {
     for (byte b : bytes) {
+      int c = b & 0xff;
+      if (unreserved(c)) {
+        out.append((char) c);
+      } else {
+        out.append('%').append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
+      }
+    }
+  }
+
+  /** As {@link #uriEncode(byte[], StringBuilder)}, into canonical-request bytes. */
+  static void uriEncode(byte[] bytes, CanonicalBytes out) {
+    for (byte b : bytes) {
       uriEncode(b, out);
     }
   }
 
-  private static void uriEncode(byte b, StringBuilder out) {
+  private static void uriEncode(byte b, CanonicalBytes out) {
     int c = b & 0xff;
-    if ((c >= 'A' && c <= 'Z')
-        || (c >= 'a' && c <= 'z')
-        || (c >= '0' && c <= '9')
-        || c == '-'
-        || c == '.'
-        || c == '_'
-        || c == '~') {
-      out.append((char) c);
+    if (unreserved(c)) {
+      out.append(c);
     } else {
       out.append('%').append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
     }
   }
 
-  /** As {@link #uriEncode}, but a '/' byte stays '/'. */
-  static void uriEncodeKeepingSlashes(byte[] bytes, StringBuilder out) {
+  private static boolean unreserved(int c) {
+    return (c >= 'A' && c <= 'Z')
+        || (c >= 'a' && c <= 'z')
+        || (c >= '0' && c <= '9')
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~';
+  }
+
+  /** As {@link #uriEncode(byte[], CanonicalBytes)}, but a '/' byte stays '/'. */
+  static void uriEncodeKeepingSlashes(byte[] bytes, CanonicalBytes out) {
     for (byte b : bytes) {
       if (b == '/') {
         out.append('/');

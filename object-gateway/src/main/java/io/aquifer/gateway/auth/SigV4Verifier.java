@@ -4,6 +4,7 @@ import io.aquifer.gateway.S3Error;
 import io.aquifer.gateway.S3Exception;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -14,13 +15,16 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
 
 /**
  * Verifies AWS Signature Version 4 on S3 requests: the {@code Authorization} header form and the
@@ -73,9 +77,10 @@ public final class SigV4Verifier {
   /** The longest validity of a presigned URL, in seconds (one week). */
   static final long MAX_EXPIRES_SECONDS = 604_800;
 
-  private static final int KEY_CACHE_LIMIT = 4096;
+  static final int KEY_CACHE_LIMIT = 4096;
   private static final String CONTENT_SHA256 = "x-amz-content-sha256";
   private static final String AMZ_DATE = "x-amz-date";
+  private static final AsciiString AMZ_PREFIX = AsciiString.cached("x-amz-");
   private static final String HEADER_PREFIX = "The authorization header is malformed; ";
   private static final String CREDENTIAL_PREFIX = "Error parsing the X-Amz-Credential parameter; ";
   private static final String UNSUPPORTED_MECHANISM =
@@ -87,9 +92,19 @@ public final class SigV4Verifier {
   private final CredentialStore credentials;
   private final String region;
   private final Clock clock;
-  private final ConcurrentHashMap<KeyId, byte[]> signingKeys = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<KeyId, SigningKey> signingKeys = new ConcurrentHashMap<>();
 
   private record KeyId(String secret, String date, String region) {}
+
+  /**
+   * A derived signing key and an HMAC initialized with it, never used itself: each signature is
+   * computed on a clone of it.
+   */
+  private record SigningKey(byte[] key, Mac prototype) {
+    Mac mac() {
+      return SigV4.copyMac(prototype, key);
+    }
+  }
 
   /** One query parameter as received, with its name decoded leniently for look-ups. */
   private record Param(String rawName, String rawValue, String name) {}
@@ -178,10 +193,7 @@ public final class SigV4Verifier {
     String signedHeaders = null;
     String signature = null;
     String rest = space < 0 ? "" : value.substring(space);
-    for (String part : rest.split("[,\\s]+")) {
-      if (part.isEmpty()) {
-        continue;
-      }
+    for (String part : components(rest)) {
       int eq = part.indexOf('=');
       if (eq <= 0) {
         throw new S3Exception(
@@ -250,15 +262,21 @@ public final class SigV4Verifier {
           S3Error.INVALID_REQUEST, "Missing required header for this request: " + CONTENT_SHA256);
     }
     Payload payload = payload(sha.strip());
-    Set<String> signed = new TreeSet<>(names);
-    Set<String> unsigned = new TreeSet<>();
-    for (String name : headers.names()) {
-      String lower = name.toLowerCase(Locale.ROOT);
-      if (lower.startsWith("x-amz-") && !signed.contains(lower)) {
-        unsigned.add(lower);
+    Set<String> unsigned = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        it.hasNext(); ) {
+      CharSequence name = it.next().getKey();
+      if (AMZ_PREFIX.regionMatches(true, 0, name, 0, AMZ_PREFIX.length())) {
+        String lower = name.toString().toLowerCase(Locale.ROOT);
+        if (!names.contains(lower)) {
+          if (unsigned == null) {
+            unsigned = new TreeSet<>();
+          }
+          unsigned.add(lower);
+        }
       }
     }
-    if (!unsigned.isEmpty()) {
+    if (unsigned != null) {
       throw new S3Exception(
           S3Error.ACCESS_DENIED,
           "There were headers present in the request which were not signed: "
@@ -266,7 +284,7 @@ public final class SigV4Verifier {
     }
 
     String secret = secret(scope.accessKey());
-    byte[] key = signingKey(secret, scope.date());
+    SigningKey key = signingKey(secret, scope.date());
     String expected =
         matchingSignature(
             signature,
@@ -283,7 +301,7 @@ public final class SigV4Verifier {
             payload.line());
     ChunkSigner chunkSigner =
         payload.mode().signedChunks()
-            ? new ChunkSigner(key, amzDate, scope.value(), expected)
+            ? new ChunkSigner(key.key(), amzDate, scope.value(), expected)
             : null;
     return new Principal(scope.accessKey(), payload.mode(), payload.sha256(), chunkSigner);
   }
@@ -345,7 +363,7 @@ public final class SigV4Verifier {
       }
     }
     String secret = secret(scope.accessKey());
-    byte[] key = signingKey(secret, scope.date());
+    SigningKey key = signingKey(secret, scope.date());
     matchingSignature(
         signature,
         key,
@@ -512,17 +530,28 @@ public final class SigV4Verifier {
     return secret.get();
   }
 
-  private byte[] signingKey(String secret, String date) {
+  /**
+   * The signing key of {@code secret} for {@code date} in this region. Cached by the secret itself,
+   * so a rotated or removed secret is never matched by an entry made for it; the cache holds at
+   * most {@link #KEY_CACHE_LIMIT} entries and is emptied when full.
+   */
+  private SigningKey signingKey(String secret, String date) {
     KeyId id = new KeyId(secret, date, region);
-    byte[] key = signingKeys.get(id);
+    SigningKey key = signingKeys.get(id);
     if (key == null) {
       if (signingKeys.size() >= KEY_CACHE_LIMIT) {
         signingKeys.clear();
       }
-      key = SigV4.signingKey(secret, date, region, SigV4.SERVICE);
+      byte[] k = SigV4.signingKey(secret, date, region, SigV4.SERVICE);
+      key = new SigningKey(k, SigV4.newMac(k));
       signingKeys.put(id, key);
     }
     return key;
+  }
+
+  /** Entries in the signing-key cache (for tests of its bound). */
+  int cachedSigningKeys() {
+    return signingKeys.size();
   }
 
   private static void checkSignature(String expected, String provided) {
@@ -545,7 +574,7 @@ public final class SigV4Verifier {
    */
   private static String matchingSignature(
       String provided,
-      byte[] key,
+      SigningKey key,
       String amzDate,
       Scope scope,
       String method,
@@ -603,15 +632,24 @@ public final class SigV4Verifier {
     return false;
   }
 
-  private static boolean equal(String expected, String provided) {
-    return MessageDigest.isEqual(
-        expected.getBytes(StandardCharsets.US_ASCII),
-        provided.getBytes(StandardCharsets.ISO_8859_1));
+  /**
+   * Whether the two signatures are equal, in time that depends only on their lengths: {@code
+   * expected} is lowercase hex; {@code provided} is compared char by char as received.
+   */
+  static boolean equal(String expected, String provided) {
+    if (expected.length() != provided.length()) {
+      return false;
+    }
+    int diff = 0;
+    for (int i = 0; i < expected.length(); i++) {
+      diff |= expected.charAt(i) ^ provided.charAt(i);
+    }
+    return diff == 0;
   }
 
   /** The expected signature, lowercase hex. */
   private static String signature(
-      byte[] key,
+      SigningKey key,
       String amzDate,
       Scope scope,
       String method,
@@ -623,7 +661,7 @@ public final class SigV4Verifier {
       List<String> names,
       String signedHeaders,
       String payloadLine) {
-    byte[] canonical =
+    CanonicalBytes canonical =
         canonicalRequest(
             method,
             rawPath,
@@ -642,12 +680,17 @@ public final class SigV4Verifier {
             + "\n"
             + scope.value()
             + "\n"
-            + SigV4.hex(sha.digest(canonical));
-    return SigV4.hex(SigV4.hmac(key, stringToSign));
+            + SigV4.hex(digest(sha, canonical));
+    return SigV4.hex(key.mac().doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static byte[] digest(MessageDigest sha, CanonicalBytes canonical) {
+    canonical.updateTo(sha);
+    return sha.digest();
   }
 
   /** The canonical request's bytes. */
-  private static byte[] canonicalRequest(
+  private static CanonicalBytes canonicalRequest(
       String method,
       String rawPath,
       boolean decodeSlashes,
@@ -657,8 +700,8 @@ public final class SigV4Verifier {
       List<String> names,
       String signedHeaders,
       String payloadLine) {
-    // one char per byte throughout, so the builder turns into bytes as ISO-8859-1
-    StringBuilder c = new StringBuilder(512);
+    // one char per byte throughout, as ISO-8859-1
+    CanonicalBytes c = new CanonicalBytes(512);
     c.append(method).append('\n');
     appendCanonicalUri(rawPath, decodeSlashes, c);
     c.append('\n');
@@ -679,10 +722,10 @@ public final class SigV4Verifier {
     c.append('\n');
     c.append(signedHeaders).append('\n');
     c.append(payloadLine);
-    return c.toString().getBytes(StandardCharsets.ISO_8859_1);
+    return c;
   }
 
-  private static void appendCanonicalUri(String rawPath, boolean decodeSlashes, StringBuilder c) {
+  private static void appendCanonicalUri(String rawPath, boolean decodeSlashes, CanonicalBytes c) {
     if (rawPath == null || rawPath.isEmpty()) {
       c.append('/');
       return;
@@ -712,7 +755,8 @@ public final class SigV4Verifier {
     }
   }
 
-  private static void appendCanonicalQuery(List<Param> params, boolean presigned, StringBuilder c) {
+  private static void appendCanonicalQuery(
+      List<Param> params, boolean presigned, CanonicalBytes c) {
     List<String[]> pairs = new ArrayList<>(params.size());
     for (Param p : params) {
       if (presigned && p.name().equals("X-Amz-Signature")) {
@@ -744,7 +788,11 @@ public final class SigV4Verifier {
   }
 
   /** Appends a header value trimmed, each run of blanks as one space, one char per byte. */
-  private static void appendHeaderValue(String value, StringBuilder c) {
+  private static void appendHeaderValue(String value, CanonicalBytes c) {
+    if (SigV4.isLatin1(value)) {
+      appendLatin1HeaderValue(value, c);
+      return;
+    }
     byte[] bytes = SigV4.bytesOf(value);
     int start = 0;
     int end = bytes.length;
@@ -763,10 +811,73 @@ public final class SigV4Verifier {
         }
         inBlank = true;
       } else {
-        c.append((char) (b & 0xff));
+        c.append(b & 0xff);
         inBlank = false;
       }
     }
+  }
+
+  /** {@link #appendHeaderValue} of a value whose chars are its bytes, read without a copy. */
+  private static void appendLatin1HeaderValue(String value, CanonicalBytes c) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && blank(value.charAt(start))) {
+      start++;
+    }
+    while (end > start && blank(value.charAt(end - 1))) {
+      end--;
+    }
+    boolean inBlank = false;
+    for (int i = start; i < end; i++) {
+      char ch = value.charAt(i);
+      if (blank(ch)) {
+        if (!inBlank) {
+          c.append(' ');
+        }
+        inBlank = true;
+      } else {
+        c.append(ch);
+        inBlank = false;
+      }
+    }
+  }
+
+  private static boolean blank(char ch) {
+    return ch == ' ' || ch == '\t';
+  }
+
+  /**
+   * The components of the Authorization header after the scheme: the runs of characters between
+   * commas and whitespace ({@code \\s}: space, tab, newline, vertical tab, form feed, carriage
+   * return).
+   */
+  static List<String> components(String rest) {
+    List<String> out = new ArrayList<>(3);
+    int i = 0;
+    int n = rest.length();
+    while (i < n) {
+      while (i < n && separator(rest.charAt(i))) {
+        i++;
+      }
+      int start = i;
+      while (i < n && !separator(rest.charAt(i))) {
+        i++;
+      }
+      if (i > start) {
+        out.add(rest.substring(start, i));
+      }
+    }
+    return out;
+  }
+
+  private static boolean separator(char c) {
+    return c == ','
+        || c == ' '
+        || c == '\t'
+        || c == '\n'
+        || c == '\u000B'
+        || c == '\f'
+        || c == '\r';
   }
 
   private static boolean blank(byte b) {

@@ -438,6 +438,36 @@ class SigV4VerifierTest {
     assertEquals(S3Error.SIGNATURE_DOES_NOT_MATCH, fails(v, w).error());
   }
 
+  @Test
+  void aRemovedKeyIsRefusedAfterItsSigningKeyWasCached() {
+    String[] secret = {SECRET};
+    SigV4Verifier v =
+        new SigV4Verifier(
+            ak -> Optional.ofNullable(secret[0]), "us-east-1", Clock.fixed(NOW, ZoneOffset.UTC));
+    SdkSigning.Wire w = signed(NOW, "/b/k", "");
+    v.verify(w.method(), w.rawPath(), w.rawQuery(), w.headers());
+    secret[0] = null;
+    assertEquals(S3Error.INVALID_ACCESS_KEY_ID, fails(v, w).error());
+    // and the secret back again is accepted again
+    secret[0] = SECRET;
+    v.verify(w.method(), w.rawPath(), w.rawQuery(), w.headers());
+  }
+
+  @Test
+  void theSigningKeyCacheIsBounded() {
+    int[] n = {0};
+    SigV4Verifier v =
+        new SigV4Verifier(
+            ak -> Optional.of("secret-" + n[0]++), "us-east-1", Clock.fixed(NOW, ZoneOffset.UTC));
+    SdkSigning.Wire w = signed(NOW, "/b/k", "");
+    for (int i = 0; i < SigV4Verifier.KEY_CACHE_LIMIT + 10; i++) {
+      // each look-up names another secret: a new cache entry, and a signature that does not match
+      assertEquals(S3Error.SIGNATURE_DOES_NOT_MATCH, fails(v, w).error());
+      assertTrue(v.cachedSigningKeys() <= SigV4Verifier.KEY_CACHE_LIMIT);
+    }
+    assertTrue(v.cachedSigningKeys() > 0);
+  }
+
   // ------------------------------------------------------------------ presigned URLs
 
   static final String Q = AwsDocExamplesTest.PRESIGNED_QUERY;

@@ -1,0 +1,87 @@
+package io.aquifer.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+
+/**
+ * HTTP dates as {@link java.time.format.DateTimeFormatter#RFC_1123_DATE_TIME} prints them in UTC
+ * ({@code Tue, 3 Jun 2008 11:05:30 GMT}: the day of the month without a leading zero), built
+ * without the formatter's field resolution, and the current one cached for the second it names.
+ */
+final class HttpDates {
+  private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  private static final String[] MONTHS = {
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+  };
+
+  /** The current second and its text; replaced whole, so readers never see a torn pair. */
+  private record Stamp(long second, String text) {}
+
+  private static volatile Stamp now = new Stamp(Long.MIN_VALUE, "");
+
+  private HttpDates() {}
+
+  /** The current time (of the system clock) as an HTTP date. */
+  static String now() {
+    long second = Math.floorDiv(System.currentTimeMillis(), 1000L);
+    Stamp s = now;
+    if (s.second() != second) {
+      s = new Stamp(second, format(second));
+      now = s;
+    }
+    return s.text();
+  }
+
+  static String format(Instant t) {
+    return format(t.getEpochSecond());
+  }
+
+  /** The second {@code epochSecond} as an HTTP date. */
+  static String format(long epochSecond) {
+    long day = Math.floorDiv(epochSecond, 86_400L);
+    int secondOfDay = (int) Math.floorMod(epochSecond, 86_400L);
+    LocalDate d = LocalDate.ofEpochDay(day);
+    int year = d.getYear();
+    if (year < 0 || year > 9999) {
+      // what the formatter does with years it cannot print in four digits
+      return Exchange.HTTP_DATE.format(Instant.ofEpochSecond(epochSecond).atZone(ZoneOffset.UTC));
+    }
+    byte[] b = new byte[29];
+    int n = put(b, 0, DAYS[(int) Math.floorMod(day + 3, 7L)]);
+    b[n++] = ',';
+    b[n++] = ' ';
+    int dom = d.getDayOfMonth();
+    if (dom >= 10) {
+      b[n++] = (byte) ('0' + dom / 10);
+    }
+    b[n++] = (byte) ('0' + dom % 10);
+    b[n++] = ' ';
+    n = put(b, n, MONTHS[d.getMonthValue() - 1]);
+    b[n++] = ' ';
+    n = two(b, n, year / 100);
+    n = two(b, n, year % 100);
+    b[n++] = ' ';
+    n = two(b, n, secondOfDay / 3600);
+    b[n++] = ':';
+    n = two(b, n, secondOfDay / 60 % 60);
+    b[n++] = ':';
+    n = two(b, n, secondOfDay % 60);
+    n = put(b, n, " GMT");
+    return new String(b, 0, n, StandardCharsets.US_ASCII);
+  }
+
+  private static int put(byte[] b, int at, String ascii) {
+    for (int i = 0; i < ascii.length(); i++) {
+      b[at++] = (byte) ascii.charAt(i);
+    }
+    return at;
+  }
+
+  private static int two(byte[] b, int at, int v) {
+    b[at] = (byte) ('0' + v / 10);
+    b[at + 1] = (byte) ('0' + v % 10);
+    return at + 2;
+  }
+}
