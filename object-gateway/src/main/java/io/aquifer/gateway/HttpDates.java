@@ -6,9 +6,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 
 /**
- * HTTP dates as {@link java.time.format.DateTimeFormatter#RFC_1123_DATE_TIME} prints them in UTC
- * ({@code Tue, 3 Jun 2008 11:05:30 GMT}: the day of the month without a leading zero), built
- * without the formatter's field resolution, and the current one cached for the second it names.
+ * HTTP dates in the IMF-fixdate form HTTP requires senders to use (RFC 9110, section 5.6.7: {@code
+ * Tue, 03 Jun 2008 11:05:30 GMT}, the day of the month always two digits; {@link
+ * java.time.format.DateTimeFormatter#RFC_1123_DATE_TIME} prints one digit for days below 10), built
+ * without a formatter, and the current one cached for the second it names. Years outside 0 to 9999
+ * fall back to the formatter (which fails past 9999, as before).
  */
 final class HttpDates {
   private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
@@ -52,11 +54,7 @@ final class HttpDates {
     int n = put(b, 0, DAYS[(int) Math.floorMod(day + 3, 7L)]);
     b[n++] = ',';
     b[n++] = ' ';
-    int dom = d.getDayOfMonth();
-    if (dom >= 10) {
-      b[n++] = (byte) ('0' + dom / 10);
-    }
-    b[n++] = (byte) ('0' + dom % 10);
+    n = two(b, n, d.getDayOfMonth());
     b[n++] = ' ';
     n = put(b, n, MONTHS[d.getMonthValue() - 1]);
     b[n++] = ' ';
