@@ -30,11 +30,32 @@ final class Names {
           StatusCode.INVALID_BUCKET_NAME,
           "bucket name must start and end with a letter or digit: " + name);
     }
-    if (name.contains("..") || name.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")) {
+    if (name.contains("..") || looksLikeIpv4(name)) {
       throw new StorageException(
           StatusCode.INVALID_BUCKET_NAME,
           "bucket name must not hold '..' or look like an IP address: " + name);
     }
+  }
+
+  /**
+   * Whether a name of digits and dots is four dot-separated runs of digits (what {@code
+   * \d+\.\d+\.\d+\.\d+} matches), checked by hand: bucket names are checked on every request.
+   */
+  static boolean looksLikeIpv4(String name) {
+    int dots = 0;
+    int run = 0;
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c >= '0' && c <= '9') {
+        run++;
+      } else if (c == '.' && run > 0 && dots < 3) {
+        dots++;
+        run = 0;
+      } else {
+        return false;
+      }
+    }
+    return dots == 3 && run > 0;
   }
 
   /** The UTF-8 bytes of a key, after checking it. */
