@@ -40,7 +40,8 @@ final class Drive {
     }
   }
 
-  private static OpenOption directOption() {
+  /** The {@code O_DIRECT} open option; throws when the runtime lacks it. */
+  static OpenOption directOption() {
     if (DIRECT == null) {
       throw new UnsupportedOperationException(
           "this Java runtime has no com.sun.nio.file.ExtendedOpenOption.DIRECT");

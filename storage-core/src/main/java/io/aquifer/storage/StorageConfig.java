@@ -74,7 +74,9 @@ public record StorageConfig(
     Objects.requireNonNull(indexDir, "indexDir");
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(scrubInterval, "scrubInterval");
-    Objects.requireNonNull(directIo, "directIo");
+    if (directIo == null) {
+      throw new IllegalArgumentException("directIo: AUTO, ON or OFF is needed, got null");
+    }
     if (drives.isEmpty() || drives.size() > 16) {
       throw new IllegalArgumentException("drives: 1 to 16 are needed, got " + drives.size());
     }
