@@ -2,9 +2,11 @@ package io.aquifer.storage;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
@@ -22,12 +24,38 @@ final class Drive {
 
   static final String IDENTITY_FILE = "aquifer-drive.properties";
 
+  /**
+   * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT} (module jdk.unsupported), looked up by name:
+   * the compiler warns on a direct reference, and the build treats warnings as errors. Null when
+   * the runtime lacks it.
+   */
+  private static final OpenOption DIRECT = lookUpDirect();
+
+  private static OpenOption lookUpDirect() {
+    try {
+      return (OpenOption)
+          Class.forName("com.sun.nio.file.ExtendedOpenOption").getField("DIRECT").get(null);
+    } catch (ReflectiveOperationException | LinkageError e) {
+      return null;
+    }
+  }
+
+  /** The {@code O_DIRECT} open option; throws when the runtime lacks it. */
+  static OpenOption directOption() {
+    if (DIRECT == null) {
+      throw new UnsupportedOperationException(
+          "this Java runtime has no com.sun.nio.file.ExtendedOpenOption.DIRECT");
+    }
+    return DIRECT;
+  }
+
   final int index;
   final Path root;
   private final Consumer<Drive> onStateChange;
   private volatile DriveState state;
   private volatile String reason;
   private final AtomicLong errors = new AtomicLong();
+  private volatile boolean direct;
 
   /** Reads of shard blocks from this drive (see {@link StripeFetcher}). */
   final DriveReads reads = new DriveReads();
@@ -76,6 +104,62 @@ final class Drive {
         StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE,
         StandardOpenOption.READ);
+  }
+
+  /**
+   * Whether shard data on this drive is written with {@code O_DIRECT} (see {@link #probeDirect}).
+   */
+  boolean direct() {
+    return direct;
+  }
+
+  /** Sets the write mode found by {@link #probeDirect} (or forced off). */
+  void useDirect(boolean on) {
+    direct = on;
+  }
+
+  /**
+   * Creates a new shard file opened with {@code O_DIRECT} for its aligned data; fails if it exists.
+   * Writes through it must be aligned to {@link ShardOutput#ALIGN} in offset, length and address.
+   */
+  FileChannel createDirectShard(byte[] id, int shard) throws IOException {
+    return FileChannel.open(
+        shardPath(id, shard),
+        StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE,
+        directOption());
+  }
+
+  /**
+   * Tries {@code O_DIRECT} on this drive's file system: creates a probe file with it, writes one
+   * aligned block at an aligned non-zero offset, and deletes the file.
+   *
+   * @return null when direct writes work, else why not
+   */
+  String probeDirect() {
+    Path probe = root.resolve(".direct-probe");
+    try {
+      Files.deleteIfExists(probe);
+      ByteBuffer b =
+          ByteBuffer.allocateDirect(2 * ShardOutput.ALIGN).alignedSlice(ShardOutput.ALIGN);
+      b.limit(ShardOutput.ALIGN);
+      try (FileChannel ch =
+          FileChannel.open(
+              probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, directOption())) {
+        while (b.hasRemaining()) {
+          ch.write(b, ShardOutput.ALIGN + b.position());
+        }
+      }
+      return null;
+    } catch (IOException | UnsupportedOperationException e) {
+      return e.toString();
+    } finally {
+      try {
+        Files.deleteIfExists(probe);
+      } catch (IOException ignored) {
+        // a leftover probe file is harmless: the next probe deletes it
+      }
+    }
   }
 
   /** Opens a shard file for reading. */

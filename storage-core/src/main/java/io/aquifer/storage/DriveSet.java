@@ -51,6 +51,54 @@ final class DriveSet {
     return set;
   }
 
+  /**
+   * Chooses each online drive's write mode for shard data and logs it, one line per drive: under
+   * {@link DirectIo#AUTO} direct where the probe succeeds, buffered elsewhere; under {@link
+   * DirectIo#ON} a drive that refuses direct writes fails the open.
+   *
+   * @throws StorageException (DRIVE_IO_ERROR) under ON when an online drive refuses O_DIRECT
+   */
+  void configureDirect(DirectIo mode) {
+    for (Drive d : drives) {
+      if (!d.online()) {
+        continue;
+      }
+      if (mode == DirectIo.OFF) {
+        d.useDirect(false);
+        LOG.log(Level.INFO, "drive {0} ({1}): buffered writes (direct-io off)", d.index, d.root);
+        continue;
+      }
+      String refused = d.probeDirect();
+      if (refused == null) {
+        d.useDirect(true);
+        LOG.log(
+            Level.INFO,
+            "drive {0} ({1}): direct writes (O_DIRECT probe succeeded, direct-io {2})",
+            d.index,
+            d.root,
+            mode.name().toLowerCase(java.util.Locale.ROOT));
+      } else if (mode == DirectIo.ON) {
+        throw new StorageException(
+            StatusCode.DRIVE_IO_ERROR,
+            "direct-io is on but drive "
+                + d.index
+                + " ("
+                + d.root
+                + ") refuses O_DIRECT: "
+                + refused
+                + "; use direct-io auto or off for this file system");
+      } else {
+        d.useDirect(false);
+        LOG.log(
+            Level.INFO,
+            "drive {0} ({1}): buffered writes (its file system refuses O_DIRECT: {2})",
+            d.index,
+            d.root,
+            refused);
+      }
+    }
+  }
+
   /** Reads the store id recorded on any drive, or null when no drive has one. */
   static String storeIdOnDrives(List<Path> paths) {
     for (Path p : paths) {

@@ -57,6 +57,7 @@ public final class ObjectStores {
       }
       DriveSet drives =
           DriveSet.open(config.drives(), storeId, fresh, kv, kv.table(StoreCore.T_SYSTEM));
+      drives.configureDirect(config.directIo());
       if (drives.online() < config.dataShards()) {
         throw new StorageException(
             StatusCode.READ_QUORUM_LOST,

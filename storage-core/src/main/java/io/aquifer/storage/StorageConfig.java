@@ -28,6 +28,8 @@ import java.util.Objects;
  *     docs/architecture.md, "Small objects (packed)"); 0 disables packing. At most 16 MiB.
  * @param packedSegmentSize a segment file is sealed, and a new one started, once it holds this many
  *     bytes; 64 KiB to 1 GiB
+ * @param directIo whether shard data is written with {@code O_DIRECT} (no page-cache copy): AUTO
+ *     where each drive's file system supports it, ON everywhere or fail at open, OFF never
  */
 public record StorageConfig(
     List<Path> drives,
@@ -42,7 +44,8 @@ public record StorageConfig(
     Duration scrubInterval,
     long scrubBytesPerSecond,
     long packedMaxSize,
-    long packedSegmentSize) {
+    long packedSegmentSize,
+    DirectIo directIo) {
 
   /** Default block size: 1 MiB. */
   public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -71,6 +74,9 @@ public record StorageConfig(
     Objects.requireNonNull(indexDir, "indexDir");
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(scrubInterval, "scrubInterval");
+    if (directIo == null) {
+      throw new IllegalArgumentException("directIo: AUTO, ON or OFF is needed, got null");
+    }
     if (drives.isEmpty() || drives.size() > 16) {
       throw new IllegalArgumentException("drives: 1 to 16 are needed, got " + drives.size());
     }
@@ -122,6 +128,38 @@ public record StorageConfig(
       throw new IllegalArgumentException(
           "packedSegmentSize: 64 KiB to 1 GiB, got " + packedSegmentSize);
     }
+  }
+
+  /** Settings without the direct-I/O field: {@link DirectIo#AUTO}. */
+  public StorageConfig(
+      List<Path> drives,
+      Path indexDir,
+      int dataShards,
+      int parityShards,
+      int blockSize,
+      CodecKind codec,
+      boolean durable,
+      long maxInflightBytes,
+      long minPartSize,
+      Duration scrubInterval,
+      long scrubBytesPerSecond,
+      long packedMaxSize,
+      long packedSegmentSize) {
+    this(
+        drives,
+        indexDir,
+        dataShards,
+        parityShards,
+        blockSize,
+        codec,
+        durable,
+        maxInflightBytes,
+        minPartSize,
+        scrubInterval,
+        scrubBytesPerSecond,
+        packedMaxSize,
+        packedSegmentSize,
+        DirectIo.AUTO);
   }
 
   /**
@@ -176,7 +214,8 @@ public record StorageConfig(
         DEFAULT_SCRUB_INTERVAL,
         DEFAULT_SCRUB_BYTES_PER_SECOND,
         DEFAULT_PACKED_MAX_SIZE,
-        DEFAULT_PACKED_SEGMENT_SIZE);
+        DEFAULT_PACKED_SEGMENT_SIZE,
+        DirectIo.AUTO);
   }
 
   /**
@@ -258,6 +297,13 @@ public record StorageConfig(
     return b.build();
   }
 
+  /** A copy with another direct-I/O mode. */
+  public StorageConfig withDirectIo(DirectIo mode) {
+    Builder b = toBuilder();
+    b.directIo = mode;
+    return b.build();
+  }
+
   private Builder toBuilder() {
     return new Builder(this);
   }
@@ -277,6 +323,7 @@ public record StorageConfig(
     private long scrubBytesPerSecond;
     private long packedMaxSize;
     private long packedSegmentSize;
+    private DirectIo directIo;
 
     Builder(StorageConfig c) {
       drives = c.drives;
@@ -292,6 +339,7 @@ public record StorageConfig(
       scrubBytesPerSecond = c.scrubBytesPerSecond;
       packedMaxSize = c.packedMaxSize;
       packedSegmentSize = c.packedSegmentSize;
+      directIo = c.directIo;
     }
 
     StorageConfig build() {
@@ -308,7 +356,8 @@ public record StorageConfig(
           scrubInterval,
           scrubBytesPerSecond,
           packedMaxSize,
-          packedSegmentSize);
+          packedSegmentSize,
+          directIo);
     }
   }
 }

@@ -3,7 +3,6 @@ package io.aquifer.storage;
 import io.aquifer.storage.codec.ErasureCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,16 +15,24 @@ import java.util.zip.CRC32C;
 
 /**
  * The write path: bytes are copied once into a stripe buffer, k data blocks are erasure-coded into
- * m parity blocks, each block gets a CRC32C and is appended to its shard file. MD5 is computed as
- * the bytes are copied. On commit the trailers are written, every shard file and its directory is
- * forced to stable storage in parallel, and then the {@link Committer} switches the index.
+ * m parity blocks, each block gets a CRC32C and is appended to its shard file, the k + m shards of
+ * a stripe in parallel (a virtual thread each). MD5 is computed as the bytes are copied. On commit
+ * the trailers are written, every shard file and its directory is forced to stable storage in
+ * parallel, and then the {@link Committer} switches the index.
  *
- * <p>Writeback starts while the object streams in: once {@link #WRITEBACK_BYTES} more have been
- * appended to a shard, a virtual thread forces that shard's data so far ({@code fdatasync}), at
- * most one at a time per shard. The page cache then never holds a whole object's shards at commit,
- * and the disk writes overlap receiving, hashing and encoding instead of following them. A failed
- * background force fails its shard at commit (the kernel reports a write error to one fsync only,
- * so it must not be dropped); the commit's own force still covers everything.
+ * <p>On a drive that takes {@code O_DIRECT} the shard's data goes straight from the stripe buffer
+ * to the device ({@link ShardOutput}). Each shard's region is then placed in its aligned slot just
+ * past the bytes the shard carries over from the previous stripe, so the aligned prefix of carry +
+ * block + checksum is written without copying the block. The carry after a full stripe depends only
+ * on the lengths, so the next stripe is placed before the current one is written.
+ *
+ * <p>Buffered shards (drives without {@code O_DIRECT}, or direct-io off) start writeback while the
+ * object streams in: once {@link #WRITEBACK_BYTES} more have been appended to a shard, a virtual
+ * thread forces that shard's data so far ({@code fdatasync}), at most one at a time per shard. The
+ * page cache then never holds a whole object's shards at commit, and the disk writes overlap
+ * receiving, hashing and encoding instead of following them. A failed background force fails its
+ * shard at commit (the kernel reports a write error to one fsync only, so it must not be dropped);
+ * the commit's own force still covers everything.
  *
  * <p>Two stripe buffers make a pipeline: while a virtual thread encodes and writes a full stripe,
  * the caller fills the other one (copy and MD5), so the two halves of the work use two cores. The
@@ -59,19 +66,21 @@ final class StripeWriter implements ObjectWriter {
   private final int m;
   private final int blockSize;
   private final ByteBuffer stripe;
+  // the stripe being filled: its buffer, its regions, and where each region starts in its slot
+  private ByteBuffer current;
   private ByteBuffer[] regions;
-  private ByteBuffer spareStripe;
-  private ByteBuffer[] spareRegions;
+  private int[] offsets;
+  private ByteBuffer spareStripe; // the second buffer, owned like stripe; null until taken
+  private ByteBuffer other; // of stripe and spareStripe, the one not being filled
   private boolean noSpare;
   private Thread flushing;
   private volatile Throwable flushError;
-  private final FileChannel[] channels;
+  private final ShardOutput[] outs;
   private final long[] sinceWriteback;
   private final Thread[] writeback;
   private final IOException[] writebackErrors;
   private final Set<Integer> lost = new LinkedHashSet<>();
   private final MessageDigest md5;
-  private final CRC32C crc = new CRC32C();
   private int fill;
   private long written;
   private boolean done;
@@ -101,14 +110,19 @@ final class StripeWriter implements ObjectWriter {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("MD5 is required by the JDK", e);
     }
-    this.channels = new FileChannel[k + m];
+    this.outs = new ShardOutput[k + m];
     this.sinceWriteback = new long[k + m];
     this.writeback = new Thread[k + m];
     this.writebackErrors = new IOException[k + m];
     this.stripe = core.buffers.acquire(StripeBuffers.size(k + m, blockSize));
-    this.regions = StripeBuffers.regions(stripe, k + m, blockSize);
     try {
       openShards(uploadId, partNumber);
+      this.current = stripe;
+      this.offsets = new int[k + m];
+      for (int i = 0; i < k + m; i++) {
+        offsets[i] = outs[i] == null ? 0 : outs[i].carried();
+      }
+      this.regions = StripeBuffers.regions(stripe, k + m, blockSize, offsets);
     } catch (RuntimeException e) {
       abort();
       throw e;
@@ -123,13 +137,12 @@ final class StripeWriter implements ObjectWriter {
         continue;
       }
       try {
-        FileChannel ch = d.createShard(layout.id(), i);
-        channels[i] = ch;
-        ByteBuffer h =
-            ByteBuffer.wrap(ShardFormat.header(layout, i, bucket, key, uploadId, partNumber));
-        while (h.hasRemaining()) {
-          ch.write(h);
-        }
+        outs[i] =
+            ShardOutput.create(
+                d,
+                layout.id(),
+                i,
+                ShardFormat.header(layout, i, bucket, key, uploadId, partNumber));
       } catch (IOException e) {
         failShard(i, d, "create", e);
       }
@@ -140,11 +153,11 @@ final class StripeWriter implements ObjectWriter {
   private void failShard(int i, Drive d, String what, IOException e) {
     d.failed(what + " of shard " + layout.hexId() + "." + i, e);
     lost.add(i);
-    FileChannel ch = channels[i];
-    channels[i] = null;
-    if (ch != null) {
+    ShardOutput out = outs[i];
+    outs[i] = null;
+    if (out != null) {
       try {
-        ch.close();
+        out.close();
       } catch (IOException ignored) {
         // the drive already failed; its error is counted
       }
@@ -196,32 +209,41 @@ final class StripeWriter implements ObjectWriter {
   /** Starts flushing the full current stripe and switches to the other buffer. */
   private void handOff() {
     awaitFlush();
-    if (spareRegions == null && !noSpare) {
+    if (spareStripe == null && !noSpare) {
       spareStripe = core.buffers.tryAcquire(stripe.capacity());
-      if (spareStripe == null) {
-        noSpare = true;
-      } else {
-        spareRegions = StripeBuffers.regions(spareStripe, k + m, blockSize);
-      }
+      noSpare = spareStripe == null;
+      other = spareStripe;
+    }
+    // where each shard's next block goes: past what it will carry after this stripe
+    int[] next = new int[k + m];
+    for (int i = 0; i < k + m; i++) {
+      ShardOutput out = outs[i];
+      next[i] = out == null ? 0 : out.carriedAfter(offsets[i], blockSize + DataRef.CRC_BYTES);
     }
     if (noSpare) {
-      flushStripe(regions, blockSize);
+      flushStripe(current, regions, offsets, blockSize);
+      offsets = next;
+      regions = StripeBuffers.regions(current, k + m, blockSize, offsets);
       return;
     }
-    ByteBuffer[] full = regions;
+    ByteBuffer full = current;
+    ByteBuffer[] fullRegions = regions;
+    int[] fullOffsets = offsets;
     flushing =
         Thread.ofVirtual()
             .name("aquifer-stripe-flush")
             .start(
                 () -> {
                   try {
-                    flushStripe(full, blockSize);
+                    flushStripe(full, fullRegions, fullOffsets, blockSize);
                   } catch (Throwable t) {
                     flushError = t;
                   }
                 });
-    regions = spareRegions;
-    spareRegions = full;
+    current = other;
+    other = full;
+    offsets = next;
+    regions = StripeBuffers.regions(current, k + m, blockSize, offsets);
   }
 
   /** Waits for the stripe being flushed in the background and rethrows its failure. */
@@ -256,40 +278,87 @@ final class StripeWriter implements ObjectWriter {
     }
   }
 
-  /** Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files. */
-  private void flushStripe(ByteBuffer[] regions, int b) {
+  /**
+   * Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files, each shard on
+   * a virtual thread of its own (direct writes wait for the device; buffered ones copy into the
+   * page cache: either way the shards overlap).
+   */
+  private void flushStripe(ByteBuffer buf, ByteBuffer[] regions, int[] offsets, int b) {
     long started = System.nanoTime();
     codec.encode(regions, 0, b);
     core.counters.encodeNanos.add(System.nanoTime() - started);
     core.counters.bytesEncoded.add((long) k * b);
+    IOException[] errors = new IOException[k + m];
+    Thread[] threads = new Thread[k + m];
+    int live = 0;
     for (int i = 0; i < k + m; i++) {
-      FileChannel ch = channels[i];
-      if (ch == null) {
+      live += outs[i] == null ? 0 : 1;
+    }
+    for (int i = 0; i < k + m; i++) {
+      ShardOutput out = outs[i];
+      if (out == null) {
         continue;
       }
-      ByteBuffer r = regions[i];
-      crc.reset();
-      crc.update(r.slice(0, b));
-      r.putInt(b, (int) crc.getValue());
-      ByteBuffer out = r.slice(0, b + DataRef.CRC_BYTES);
-      try {
-        while (out.hasRemaining()) {
-          ch.write(out);
-        }
-      } catch (IOException e) {
-        failShard(i, core.drives.get(layout.drives()[i]), "write", e);
-        continue;
+      if (out.carried() != offsets[i]) {
+        throw new IllegalStateException(
+            "shard " + i + " carries " + out.carried() + " bytes, its block is at " + offsets[i]);
       }
-      sinceWriteback[i] += b + DataRef.CRC_BYTES;
-      if (sinceWriteback[i] >= WRITEBACK_BYTES && core.config.durable()) {
-        startWriteback(i, ch);
+      int shard = i;
+      Runnable write = () -> errors[shard] = writeShard(shard, out, buf, regions[shard], b);
+      if (live == 1) {
+        write.run();
+      } else {
+        threads[i] = Thread.ofVirtual().name("aquifer-shard-write").start(write);
+      }
+    }
+    joinAll(threads);
+    for (int i = 0; i < k + m; i++) {
+      if (errors[i] != null && outs[i] != null) {
+        failShard(i, core.drives.get(layout.drives()[i]), "write", errors[i]);
       }
     }
     checkQuorum();
   }
 
+  /** Checksums and appends shard {@code i}'s block; returns the write's failure, or null. */
+  private IOException writeShard(int i, ShardOutput out, ByteBuffer buf, ByteBuffer r, int b) {
+    CRC32C crc = new CRC32C();
+    crc.update(r.slice(0, b));
+    r.putInt(b, (int) crc.getValue());
+    try {
+      out.append(StripeBuffers.slotOf(buf, i, blockSize), b + DataRef.CRC_BYTES);
+    } catch (IOException e) {
+      return e;
+    }
+    if (!out.direct()) {
+      sinceWriteback[i] += b + DataRef.CRC_BYTES;
+      if (sinceWriteback[i] >= WRITEBACK_BYTES && core.config.durable()) {
+        startWriteback(i, out);
+      }
+    }
+    return null;
+  }
+
+  /** Joins every non-null thread, keeping the interrupt status for later. */
+  private static void joinAll(Thread[] threads) {
+    boolean interrupted = false;
+    for (Thread t : threads) {
+      while (t != null) {
+        try {
+          t.join();
+          t = null;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Forces shard {@code i}'s data so far in the background, unless a force is still running. */
-  private void startWriteback(int i, FileChannel ch) {
+  private void startWriteback(int i, ShardOutput out) {
     Thread t = writeback[i];
     if (t != null && t.isAlive()) {
       return;
@@ -301,7 +370,7 @@ final class StripeWriter implements ObjectWriter {
             .start(
                 () -> {
                   try {
-                    ch.force(false);
+                    out.forceData();
                     core.counters.writebackForces.increment();
                   } catch (java.nio.channels.ClosedChannelException e) {
                     // aborted or failed meanwhile: nothing to report
@@ -337,7 +406,7 @@ final class StripeWriter implements ObjectWriter {
         e = writebackErrors[i];
         writebackErrors[i] = null;
       }
-      if (e != null && channels[i] != null) {
+      if (e != null && outs[i] != null) {
         failShard(i, core.drives.get(layout.drives()[i]), "writeback", e);
       }
     }
@@ -376,7 +445,11 @@ final class StripeWriter implements ObjectWriter {
     try {
       awaitFlush();
       if (fill > 0) {
-        flushStripe(regions, fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
+        flushStripe(
+            current,
+            regions,
+            offsets,
+            fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
         fill = 0;
       }
       String etag = StoreCore.etag(md5.digest(), expectedMd5);
@@ -394,12 +467,9 @@ final class StripeWriter implements ObjectWriter {
                   options.userMetadata(),
                   attributes));
       for (int i = 0; i < k + m; i++) {
-        if (channels[i] != null) {
+        if (outs[i] != null) {
           try {
-            ByteBuffer t = ByteBuffer.wrap(trailer);
-            while (t.hasRemaining()) {
-              channels[i].write(t);
-            }
+            outs[i].finish(trailer);
           } catch (IOException e) {
             failShard(i, core.drives.get(layout.drives()[i]), "trailer write", e);
           }
@@ -433,8 +503,8 @@ final class StripeWriter implements ObjectWriter {
     List<Thread> threads = new ArrayList<>();
     IOException[] errors = new IOException[k + m];
     for (int i = 0; i < k + m; i++) {
-      FileChannel ch = channels[i];
-      if (ch == null) {
+      ShardOutput out = outs[i];
+      if (out == null) {
         continue;
       }
       int shard = i;
@@ -444,7 +514,7 @@ final class StripeWriter implements ObjectWriter {
               .start(
                   () -> {
                     try {
-                      ch.force(true);
+                      out.force();
                       Drive.syncDirectory(dir);
                     } catch (IOException e) {
                       errors[shard] = e;
@@ -468,13 +538,13 @@ final class StripeWriter implements ObjectWriter {
 
   private void closeChannels() {
     for (int i = 0; i < k + m; i++) {
-      if (channels[i] != null) {
+      if (outs[i] != null) {
         try {
-          channels[i].close();
+          outs[i].close();
         } catch (IOException e) {
           failShard(i, core.drives.get(layout.drives()[i]), "close", e);
         }
-        channels[i] = null;
+        outs[i] = null;
       }
     }
   }
@@ -498,13 +568,13 @@ final class StripeWriter implements ObjectWriter {
     }
     awaitWriteback();
     for (int i = 0; i < k + m; i++) {
-      if (channels[i] != null) {
+      if (outs[i] != null) {
         try {
-          channels[i].close();
+          outs[i].close();
         } catch (IOException ignored) {
           // deleting below
         }
-        channels[i] = null;
+        outs[i] = null;
       }
     }
     core.discard(layout);

@@ -41,6 +41,9 @@ class StorageConfigTest {
     assertTrue(c.durable());
     assertEquals(128 << 10, c.packedMaxSize());
     assertEquals(64L << 20, c.packedSegmentSize());
+    assertEquals(DirectIo.AUTO, c.directIo());
+    assertEquals(DirectIo.OFF, c.withDirectIo(DirectIo.OFF).directIo());
+    assertEquals(1 << 20, c.withDirectIo(DirectIo.ON).blockSize(), "the rest is kept");
   }
 
   @Test
@@ -62,5 +65,6 @@ class StorageConfigTest {
     rejects("packedMaxSize", () -> ok.withPacking(17L << 20, 64L << 20));
     rejects("packedSegmentSize", () -> ok.withPacking(4096, 1024));
     assertEquals(0, ok.withPacking(0, 64L << 20).packedMaxSize(), "0 turns packing off");
+    rejects("directIo", () -> ok.withDirectIo(null));
   }
 }

@@ -2,18 +2,22 @@ package io.aquifer.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Shard files are forced in the background while a large object streams in. */
+/**
+ * Buffered shard files are forced in the background while a large object streams in; direct ones
+ * have nothing in the page cache to force, so only the commit forces them.
+ */
 class WritebackTest {
   @TempDir Path dir;
 
   @Test
   void eachShardIsForcedOnceEveryWritebackBytesAndTheObjectReadsBack() {
-    StorageConfig config = TestStores.shardConfig(dir, 4, 2, 2);
+    StorageConfig config = TestStores.shardConfig(dir, 4, 2, 2).withDirectIo(DirectIo.OFF);
     try (ObjectStore store = ObjectStores.open(config, false)) {
       store.createBucket("writeback");
       LocalObjectStore local = (LocalObjectStore) store;
@@ -28,6 +32,22 @@ class WritebackTest {
       assertEquals(4, local.core().counters.writebackForces.sum());
       assertArrayEquals(large, TestStores.readAll(store, "writeback", "large"));
       assertArrayEquals(small, TestStores.readAll(store, "writeback", "small"));
+    }
+  }
+
+  @Test
+  void directShardsAreNotForcedInTheBackgroundAndTheObjectReadsBack() {
+    StorageConfig config = TestStores.shardConfig(dir, 4, 2, 2).withDirectIo(DirectIo.ON);
+    try (ObjectStore store = ObjectStores.open(config, false)) {
+      store.createBucket("writeback");
+      LocalObjectStore local = (LocalObjectStore) store;
+      for (int i = 0; i < 4; i++) {
+        assertTrue(local.core().drives.get(i).direct(), "drive " + i + " writes direct");
+      }
+      byte[] large = TestStores.random(2, 24 << 20);
+      store.put("writeback", "large", large, PutOptions.DEFAULT);
+      assertEquals(0, local.core().counters.writebackForces.sum());
+      assertArrayEquals(large, TestStores.readAll(store, "writeback", "large"));
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.aquifer.deploy.config;
 
 import io.aquifer.gateway.GatewayConfig;
+import io.aquifer.storage.DirectIo;
 import io.aquifer.storage.StorageConfig;
 import io.aquifer.storage.codec.CodecKind;
 import java.nio.file.Path;
@@ -109,7 +110,8 @@ public record NodeConfig(
         .withMaxInflightBytes(e.maxInflight().bytes())
         .withMinPartSize(e.minPartSize().bytes())
         .withScrub(e.scrubInterval(), e.scrubRate().bytes())
-        .withPacking(e.packedMaxSize().bytes(), e.packedSegmentSize().bytes());
+        .withPacking(e.packedMaxSize().bytes(), e.packedSegmentSize().bytes())
+        .withDirectIo(e.directIoMode());
   }
 
   /** The S3 gateway's settings. */
@@ -154,7 +156,7 @@ public record NodeConfig(
       drives = drives == null ? List.of() : List.copyOf(drives);
       engine =
           engine == null
-              ? new Engine(null, null, null, null, null, null, null, null, null)
+              ? new Engine(null, null, null, null, null, null, null, null, null, null)
               : engine;
       if (dataShards != null && dataShards < 1) {
         throw new IllegalArgumentException("storage.data-shards: must be at least 1");
@@ -181,6 +183,8 @@ public record NodeConfig(
      * @param packedMaxSize objects up to this size are packed into segment files (default 128KiB; 0
      *     disables packing)
      * @param packedSegmentSize a segment file is sealed at this size (default 64MiB)
+     * @param directIo shard data written with O_DIRECT: auto (where the drive's file system takes
+     *     it), on (fail at start where it does not) or off (default auto)
      */
     public record Engine(
         DataSize blockSize,
@@ -191,7 +195,8 @@ public record NodeConfig(
         Duration scrubInterval,
         DataSize scrubRate,
         DataSize packedMaxSize,
-        DataSize packedSegmentSize) {
+        DataSize packedSegmentSize,
+        String directIo) {
       /** Fills in defaults. */
       public Engine {
         blockSize = blockSize == null ? DataSize.ofMiB(1) : blockSize;
@@ -203,7 +208,23 @@ public record NodeConfig(
         scrubRate = scrubRate == null ? DataSize.ofMiB(64) : scrubRate;
         packedMaxSize = packedMaxSize == null ? DataSize.ofBytes(128 << 10) : packedMaxSize;
         packedSegmentSize = packedSegmentSize == null ? DataSize.ofMiB(64) : packedSegmentSize;
+        directIo = directIo == null ? "auto" : directIo.toLowerCase(Locale.ROOT);
         codecKind(codec);
+        directIoMode(directIo);
+      }
+
+      DirectIo directIoMode() {
+        return directIoMode(directIo);
+      }
+
+      private static DirectIo directIoMode(String mode) {
+        for (DirectIo d : DirectIo.values()) {
+          if (d.name().equalsIgnoreCase(mode)) {
+            return d;
+          }
+        }
+        throw new IllegalArgumentException(
+            "storage.engine.direct-io: '" + mode + "' is not one of auto, on, off");
       }
 
       CodecKind codecKind() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aquifer.storage.DirectIo;
 import io.aquifer.storage.StorageConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +41,18 @@ class ConfigLoaderTest {
     assertEquals(2, sc.parityShards());
     assertEquals(Path.of("aquifer-data", "index"), sc.indexDir());
     assertTrue(sc.durable());
+    assertEquals(DirectIo.AUTO, sc.directIo());
+  }
+
+  @Test
+  void directIoMapsToTheStoreSetting() {
+    for (String v : new String[] {"auto", "on", "off", "ON", "\"off\""}) {
+      NodeConfig c = parse("storage:\n  engine:\n    direct-io: " + v + "\n");
+      String want = v.replace("\"", "").toUpperCase(java.util.Locale.ROOT);
+      assertEquals(DirectIo.valueOf(want), c.storageConfig().directIo(), v);
+    }
+    String bad = error("storage:\n  engine:\n    direct-io: sometimes\n");
+    assertTrue(bad.contains("storage.engine.direct-io") && bad.contains("sometimes"), bad);
   }
 
   @Test
