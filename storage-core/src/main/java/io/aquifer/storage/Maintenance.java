@@ -49,6 +49,9 @@ final class Maintenance {
     if (renames > 0) {
       LOG.log(Level.INFO, "rolled back {0} renames that were in flight", renames);
     }
+    // Before the garbage entries: a P entry may name an acknowledged packed put whose index batch
+    // was lost; re-indexing it removes the P entry, so the loop below does not kill its record.
+    PackedRecovery.run(core, store);
     int n = 0;
     List<byte[]> keys = new ArrayList<>();
     List<ObjectMeta> metas = new ArrayList<>();
@@ -72,6 +75,7 @@ final class Maintenance {
     if (n > 0) {
       LOG.log(Level.INFO, "collected {0} leftovers of interrupted writes and deletes", n);
     }
+    core.packed.retireListed(true); // everything indexed above is durable: start a new list
     if (!core.drives.replaced().isEmpty()) {
       fullHealWanted = true;
     }
@@ -117,6 +121,7 @@ final class Maintenance {
           LOG.log(Level.INFO, "healed after drive replacement: {0}", r);
         }
         healQueue();
+        core.packed.retireListed(false);
         if (core.config.packedMaxSize() > 0
             && System.nanoTime() >= nextCompaction
             && core.packed.takeKilled()) {
