@@ -1083,6 +1083,11 @@ final class LocalObjectStore implements ObjectStore {
     return maintenance.compactNow();
   }
 
+  /** What the packed recovery at open did (segments scanned, records re-indexed); for tests. */
+  PackedRecovery.Report packedRecovery() {
+    return maintenance.packedRecovery();
+  }
+
   /** Runs one scrub pass now, without rate limit; for tests and the admin command. */
   HealReport scrubNow() {
     return maintenance.scrubPass(Long.MAX_VALUE);

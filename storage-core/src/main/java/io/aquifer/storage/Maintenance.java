@@ -35,6 +35,7 @@ final class Maintenance {
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean running;
   private volatile boolean fullHealWanted;
+  private volatile PackedRecovery.Report packedRecovery;
   private Thread thread;
 
   Maintenance(StoreCore core, LocalObjectStore store) {
@@ -51,7 +52,7 @@ final class Maintenance {
     }
     // Before the garbage entries: a P entry may name an acknowledged packed put whose index batch
     // was lost; re-indexing it removes the P entry, so the loop below does not kill its record.
-    PackedRecovery.run(core, store);
+    packedRecovery = PackedRecovery.run(core, store);
     int n = 0;
     List<byte[]> keys = new ArrayList<>();
     List<ObjectMeta> metas = new ArrayList<>();
@@ -79,6 +80,11 @@ final class Maintenance {
     if (!core.drives.replaced().isEmpty()) {
       fullHealWanted = true;
     }
+  }
+
+  /** What the packed recovery at open did. */
+  PackedRecovery.Report packedRecovery() {
+    return packedRecovery;
   }
 
   void start() {
