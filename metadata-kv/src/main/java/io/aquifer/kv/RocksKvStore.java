@@ -78,6 +78,13 @@ final class RocksKvStore implements KvStore {
    *     cannot be read
    */
   static RocksKvStore open(KvConfig config) {
+    return open(config, false);
+  }
+
+  /**
+   * Like {@link #open(KvConfig)}; see {@link KvStores#openRocksBufferingLog} for {@code bufferLog}.
+   */
+  static RocksKvStore open(KvConfig config, boolean bufferLog) {
     RocksDB.loadLibrary();
     String path = config.dir().toString();
     try {
@@ -89,7 +96,7 @@ final class RocksKvStore implements KvStore {
     names.add(new String(RocksDB.DEFAULT_COLUMN_FAMILY, UTF_8));
     names.addAll(config.tables());
     names.addAll(existingColumnFamilies(config));
-    RocksTuning tuning = new RocksTuning(config, names.size());
+    RocksTuning tuning = new RocksTuning(config, names.size(), bufferLog);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (String name : names) {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(UTF_8), tuning.tableOptions));

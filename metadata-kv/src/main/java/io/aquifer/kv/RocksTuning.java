@@ -32,6 +32,14 @@ final class RocksTuning implements AutoCloseable {
   final WriteOptions noSyncWrite;
 
   RocksTuning(KvConfig config, int columnFamilies) {
+    this(config, columnFamilies, false);
+  }
+
+  /**
+   * With {@code bufferLog}, log writes stay in the store's memory until a sync writes and syncs
+   * them (RocksDB's {@code manual_wal_flush}): see {@link KvStores#openRocksBufferingLog}.
+   */
+  RocksTuning(KvConfig config, int columnFamilies, boolean bufferLog) {
     try {
       LRUCache cache = own(new LRUCache(config.blockCacheBytes() + config.writeBufferBytes()));
       WriteBufferManager writeBuffers =
@@ -61,7 +69,8 @@ final class RocksTuning implements AutoCloseable {
               // A table that is rarely written must not pin old logs forever.
               .setMaxTotalWalSize(4 * config.writeBufferBytes())
               .setKeepLogFileNum(4)
-              .setMaxLogFileSize(16L << 20);
+              .setMaxLogFileSize(16L << 20)
+              .setManualWalFlush(bufferLog);
       syncWrite = own(new WriteOptions()).setSync(true);
       noSyncWrite = own(new WriteOptions()).setSync(false);
     } catch (RuntimeException | Error e) {

@@ -34,7 +34,7 @@ final class IndexRebuilder {
   private record Found(ShardFormat.Header header, ShardFormat.Trailer trailer, DataRef ref) {}
 
   /** A candidate version of a key. */
-  private record Candidate(String bucket, String key, ObjectMeta meta) {}
+  record Candidate(String bucket, String key, ObjectMeta meta) {}
 
   static RebuildReport rebuild(StorageConfig config) {
     try {
@@ -163,20 +163,7 @@ final class IndexRebuilder {
     }
     // Packed objects: live records in the segment files, copies merged by id.
     for (PackedObjects.Found f : core.packed.scanAll().values()) {
-      PackedFormat.Header h = f.header();
-      ObjectMeta meta =
-          new ObjectMeta(
-              h.version(),
-              f.ref().size(),
-              h.etag(),
-              h.mtimeMillis(),
-              h.contentType(),
-              h.userMetadata(),
-              h.attributes(),
-              null,
-              List.of(),
-              f.ref());
-      discarded += offer(core, winners, named(names, f.ref().hexId(), h.bucket(), h.key(), meta));
+      discarded += offer(core, winners, candidate(names, f));
     }
     for (var e : manifests.entrySet()) {
       Candidate c = e.getValue();
@@ -302,35 +289,83 @@ final class IndexRebuilder {
    */
   private static Candidate named(
       Map<String, Renames.Name> names, String hex, String bucket, String key, ObjectMeta meta) {
-    Renames.Name n = names.get(hex);
+    return named(names.get(hex), bucket, key, meta);
+  }
+
+  /**
+   * The candidate for a piece of data: under the name and version of its rename record {@code n}
+   * when there is one, else under the key and version it was written with.
+   */
+  static Candidate named(Renames.Name n, String bucket, String key, ObjectMeta meta) {
     return n == null
         ? new Candidate(bucket, key, meta)
         : new Candidate(n.bucket(), n.key(), meta.withVersion(n.version()));
   }
 
+  /** The candidate for a packed record found in a segment (its rename record applied). */
+  private static Candidate candidate(Map<String, Renames.Name> names, PackedObjects.Found f) {
+    return named(names.get(f.ref().hexId()), f);
+  }
+
+  /** The candidate for a packed record found in a segment, under the rename record {@code n}. */
+  static Candidate named(Renames.Name n, PackedObjects.Found f) {
+    PackedFormat.Header h = f.header();
+    ObjectMeta meta =
+        new ObjectMeta(
+            h.version(),
+            f.ref().size(),
+            h.etag(),
+            h.mtimeMillis(),
+            h.contentType(),
+            h.userMetadata(),
+            h.attributes(),
+            null,
+            List.of(),
+            f.ref());
+    return named(n, h.bucket(), h.key(), meta);
+  }
+
   /** Keeps the newer of two versions of a key and deletes the other; returns 1 if one went. */
   private static int offer(StoreCore core, Map<String, Candidate> winners, Candidate c) {
+    Candidate loser = offer(winners, c);
+    if (loser == null) {
+      return 0;
+    }
+    discard(core, loser.meta());
+    return 1;
+  }
+
+  /**
+   * "Newest version per key wins": keeps the newer of {@code c} and the candidate already in {@code
+   * winners} for its key (the one already there on a tie) and returns the other, or null when the
+   * key had none. Deletes nothing.
+   */
+  static Candidate offer(Map<String, Candidate> winners, Candidate c) {
     String k = c.bucket() + "\0" + c.key();
     Candidate prev = winners.get(k);
     if (prev == null) {
       winners.put(k, c);
-      return 0;
+      return null;
     }
     Candidate loser = prev.meta().version() >= c.meta().version() ? c : prev;
     if (loser == prev) {
       winners.put(k, c);
     }
-    for (DataRef r : loser.meta().segments()) {
+    return loser;
+  }
+
+  /** Deletes the data of a losing version (shard files, manifest, packed copies, name record). */
+  static void discard(StoreCore core, ObjectMeta loser) {
+    for (DataRef r : loser.segments()) {
       core.deleteData(r);
     }
-    if (loser.meta().manifestId() != null) {
-      core.deleteManifest(loser.meta().manifestId());
+    if (loser.manifestId() != null) {
+      core.deleteManifest(loser.manifestId());
     }
-    if (loser.meta().packed() != null) {
-      core.packed.kill(loser.meta().packed());
+    if (loser.packed() != null) {
+      core.packed.kill(loser.packed());
     }
-    Renames.delete(core, LocalObjectStore.reclaimId(loser.meta()));
-    return 1;
+    Renames.delete(core, LocalObjectStore.reclaimId(loser));
   }
 
   private static Found read(Path f) {

@@ -2,6 +2,7 @@ package io.aquifer.storage;
 
 import io.aquifer.kv.KvBatch;
 import io.aquifer.kv.KvCursor;
+import io.aquifer.kv.KvDurability;
 import io.aquifer.kv.KvException;
 import io.aquifer.kv.KvSnapshot;
 import io.aquifer.kv.KvStats;
@@ -333,7 +334,14 @@ final class LocalObjectStore implements ObjectStore {
                   ref);
           ObjectInfo info =
               switchKey(
-                  bucket, rec.id(), key, keyBytes, meta, options.condition(), List.of(ref.id()));
+                  bucket,
+                  rec.id(),
+                  key,
+                  keyBytes,
+                  meta,
+                  options.condition(),
+                  List.of(ref.id()),
+                  false);
           if (ref.distinctDrives() < core.packed.copiesWanted()) {
             core.queueHealPacked(ref, bucket, key);
           }
@@ -388,18 +396,42 @@ final class LocalObjectStore implements ObjectStore {
       ObjectMeta meta,
       WriteCondition condition,
       List<byte[]> pendingIds) {
+    return switchKey(bucket, bucketId, key, keyBytes, meta, condition, pendingIds, true);
+  }
+
+  /**
+   * Like {@link #switchKey(String, long, String, byte[], ObjectMeta, WriteCondition, List)}; with
+   * {@code syncIndex} false (packed puts, whose durable records recovery re-indexes, see {@link
+   * PackedRecovery}) the batch is committed without waiting for the index log's sync. The index is
+   * then synced only when a replaced version is to be reclaimed, before its data is deleted: a
+   * reclaim never becomes durable before the change that unreferenced the data.
+   */
+  ObjectInfo switchKey(
+      String bucket,
+      long bucketId,
+      String key,
+      byte[] keyBytes,
+      ObjectMeta meta,
+      WriteCondition condition,
+      List<byte[]> pendingIds,
+      boolean syncIndex) {
     ObjectMeta old;
     var bl = bucketLock(bucket).readLock();
     bl.lock();
     ReentrantLock kl = keyLock(bucket, key);
     kl.lock();
     try {
-      old = switchKeyLocked(bucket, bucketId, key, keyBytes, meta, condition, pendingIds, null);
+      old =
+          switchKeyLocked(
+              bucket, bucketId, key, keyBytes, meta, condition, pendingIds, null, syncIndex);
     } finally {
       kl.unlock();
       bl.unlock();
     }
     if (old != null) {
+      if (!syncIndex && kv.durability() == KvDurability.SYNC) {
+        core.syncIndex();
+      }
       reclaim(old);
     }
     return meta.info(bucket, key);
@@ -419,6 +451,20 @@ final class LocalObjectStore implements ObjectStore {
       WriteCondition condition,
       List<byte[]> pendingIds,
       java.util.function.Consumer<KvBatch> extra) {
+    return switchKeyLocked(
+        bucket, bucketId, key, keyBytes, meta, condition, pendingIds, extra, true);
+  }
+
+  private ObjectMeta switchKeyLocked(
+      String bucket,
+      long bucketId,
+      String key,
+      byte[] keyBytes,
+      ObjectMeta meta,
+      WriteCondition condition,
+      List<byte[]> pendingIds,
+      java.util.function.Consumer<KvBatch> extra,
+      boolean syncIndex) {
     ensureOpen();
     BucketRec cur = bucket(bucket);
     if (cur.id() != bucketId) {
@@ -441,7 +487,7 @@ final class LocalObjectStore implements ObjectStore {
       if (extra != null) {
         extra.accept(b);
       }
-      usage.commit(bucket, bucketId, cur.quota(), dObjects, dBytes, b);
+      usage.commit(bucket, bucketId, cur.quota(), dObjects, dBytes, b, syncIndex);
     }
     return old;
   }
@@ -1037,6 +1083,11 @@ final class LocalObjectStore implements ObjectStore {
     return maintenance.compactNow();
   }
 
+  /** What the packed recovery at open did (segments scanned, records re-indexed); for tests. */
+  PackedRecovery.Report packedRecovery() {
+    return maintenance.packedRecovery();
+  }
+
   /** Runs one scrub pass now, without rate limit; for tests and the admin command. */
   HealReport scrubNow() {
     return maintenance.scrubPass(Long.MAX_VALUE);
@@ -1049,6 +1100,12 @@ final class LocalObjectStore implements ObjectStore {
     }
     closed = true;
     maintenance.stop();
+    try {
+      core.packed.retireListed(true); // a clean close syncs the index: no scan at the next open
+    } catch (RuntimeException e) {
+      System.getLogger(LocalObjectStore.class.getName())
+          .log(System.Logger.Level.WARNING, "closing: segment list kept: " + e);
+    }
     core.packed.close();
     try {
       kv.close();

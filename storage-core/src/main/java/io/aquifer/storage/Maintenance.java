@@ -35,6 +35,7 @@ final class Maintenance {
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean running;
   private volatile boolean fullHealWanted;
+  private volatile PackedRecovery.Report packedRecovery;
   private Thread thread;
 
   Maintenance(StoreCore core, LocalObjectStore store) {
@@ -49,6 +50,9 @@ final class Maintenance {
     if (renames > 0) {
       LOG.log(Level.INFO, "rolled back {0} renames that were in flight", renames);
     }
+    // Before the garbage entries: a P entry may name an acknowledged packed put whose index batch
+    // was lost; re-indexing it removes the P entry, so the loop below does not kill its record.
+    packedRecovery = PackedRecovery.run(core, store);
     int n = 0;
     List<byte[]> keys = new ArrayList<>();
     List<ObjectMeta> metas = new ArrayList<>();
@@ -72,9 +76,15 @@ final class Maintenance {
     if (n > 0) {
       LOG.log(Level.INFO, "collected {0} leftovers of interrupted writes and deletes", n);
     }
+    core.packed.retireListed(true); // everything indexed above is durable: start a new list
     if (!core.drives.replaced().isEmpty()) {
       fullHealWanted = true;
     }
+  }
+
+  /** What the packed recovery at open did. */
+  PackedRecovery.Report packedRecovery() {
+    return packedRecovery;
   }
 
   void start() {
@@ -117,6 +127,7 @@ final class Maintenance {
           LOG.log(Level.INFO, "healed after drive replacement: {0}", r);
         }
         healQueue();
+        core.packed.retireListed(false);
         if (core.config.packedMaxSize() > 0
             && System.nanoTime() >= nextCompaction
             && core.packed.takeKilled()) {

@@ -33,7 +33,17 @@ public final class ObjectStores {
    * LocalObjectStore#LocalObjectStore(StoreCore, boolean)}), for tests.
    */
   static ObjectStore open(StorageConfig config, boolean background) {
-    KvStore kv = openIndex(config);
+    return open(config, background, false);
+  }
+
+  /**
+   * Like {@link #open(StorageConfig, boolean)}; with {@code bufferIndexLog}, for crash tests only,
+   * the index log is kept in memory until a sync ({@link
+   * io.aquifer.kv.KvStores#openRocksBufferingLog}), so a SIGKILL loses the unsynced commits as
+   * power loss would.
+   */
+  static ObjectStore open(StorageConfig config, boolean background, boolean bufferIndexLog) {
+    KvStore kv = openIndex(config, bufferIndexLog);
     try {
       byte[] id = kv.get(kv.table(StoreCore.T_SYSTEM), STORE_ID_KEY);
       boolean fresh = id == null;
@@ -77,15 +87,20 @@ public final class ObjectStores {
   }
 
   static KvStore openIndex(StorageConfig config) {
+    return openIndex(config, false);
+  }
+
+  private static KvStore openIndex(StorageConfig config, boolean bufferLog) {
     try {
       Files.createDirectories(config.indexDir());
-      return KvStores.openRocks(
+      KvConfig kc =
           new KvConfig(
               config.indexDir(),
               StoreCore.TABLES,
               config.durable() ? KvDurability.SYNC : KvDurability.NONE,
               KvConfig.DEFAULT_BLOCK_CACHE_BYTES,
-              KvConfig.DEFAULT_WRITE_BUFFER_BYTES));
+              KvConfig.DEFAULT_WRITE_BUFFER_BYTES);
+      return bufferLog ? KvStores.openRocksBufferingLog(kc) : KvStores.openRocks(kc);
     } catch (IOException | KvException e) {
       throw new StorageException(
           StatusCode.METADATA_ERROR, "cannot open the index at " + config.indexDir() + ": " + e, e);

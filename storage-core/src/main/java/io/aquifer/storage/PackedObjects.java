@@ -53,10 +53,93 @@ final class PackedObjects {
     this.core = core;
     this.logs = new SegmentLog[core.drives.size()];
     for (int i = 0; i < logs.length; i++) {
+      int drive = i;
       logs[i] =
           new SegmentLog(
-              core.drives.get(i), core.config.packedSegmentSize(), core.config.durable());
+              core.drives.get(i),
+              core.config.packedSegmentSize(),
+              core.config.durable(),
+              segment -> core.kv.put(core.system, listedKey(drive, segment), new byte[0]));
     }
+  }
+
+  // ---- segments written since the last index sync (recovery scans them)
+
+  /**
+   * Key prefix in {@code system} of the segments that may hold records whose index entries are not
+   * yet durable: one key per segment, {@code prefix + drive (4 bytes) + segment id (8 bytes)},
+   * written synced when the segment is opened, before any record goes into it (see docs/
+   * architecture.md, "Small objects (packed)").
+   */
+  static final byte[] LISTED_PREFIX = "packed-unsynced/".getBytes(StandardCharsets.UTF_8);
+
+  static byte[] listedKey(int drive, long segment) {
+    return ByteBuffer.allocate(LISTED_PREFIX.length + 12)
+        .put(LISTED_PREFIX)
+        .putInt(drive)
+        .putLong(segment)
+        .array();
+  }
+
+  /** A listed segment: its key in {@code system}, drive and id. */
+  record Listed(byte[] key, int drive, long segment) {}
+
+  /** The segments listed as written since the last index sync. */
+  List<Listed> listed() {
+    List<Listed> out = new ArrayList<>();
+    try (KvCursor c = core.kv.scanPrefix(core.system, LISTED_PREFIX)) {
+      for (; c.valid(); c.next()) {
+        byte[] k = c.key();
+        if (k.length != LISTED_PREFIX.length + 12) {
+          throw new StorageException(StatusCode.INTERNAL, "bad listed-segment key in the index");
+        }
+        ByteBuffer b = ByteBuffer.wrap(k, LISTED_PREFIX.length, 12);
+        out.add(new Listed(k, b.getInt(), b.getLong()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Drops from the list the sealed segments with no append in flight, after an index sync: every
+   * index entry naming their records has then been committed (or abandoned) and is durable. Returns
+   * how many were dropped. Runs in the background pass and at close.
+   */
+  int retireListed(boolean all) {
+    List<byte[]> done = new ArrayList<>();
+    for (Listed l : listed()) {
+      if (all || l.drive() >= logs.length || logs[l.drive()].quiescent(l.segment())) {
+        done.add(l.key());
+      }
+    }
+    if (done.isEmpty()) {
+      return 0;
+    }
+    core.syncIndex();
+    try (KvBatch b = core.kv.newBatch()) {
+      for (byte[] k : done) {
+        b.delete(core.system, k);
+      }
+      core.kv.commit(b, all ? KvDurability.SYNC : KvDurability.NONE);
+    }
+    return done.size();
+  }
+
+  /**
+   * Every live record with a good checksum in the given segments of online drives (missing files
+   * skipped), copies merged by id.
+   */
+  Map<String, Found> scan(List<Listed> segments) {
+    Map<String, Found> out = new HashMap<>();
+    for (Listed l : segments) {
+      if (l.drive() >= logs.length
+          || !core.drives.get(l.drive()).online()
+          || !java.nio.file.Files.exists(logs[l.drive()].path(l.segment()))) {
+        continue;
+      }
+      scan(l.drive(), l.segment(), out);
+    }
+    return out;
   }
 
   SegmentLog log(int drive) {

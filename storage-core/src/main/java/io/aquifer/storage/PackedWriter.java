@@ -14,7 +14,9 @@ import java.util.function.Supplier;
  * the packing threshold. Past it, the buffered bytes and the rest go to a {@link StripeWriter} (the
  * object is not packed). At commit, a small object becomes one record appended to m + 1 drives'
  * open segments; the put is acknowledged after the copies are durable (a group commit per drive)
- * and then the index batch committed, in that order, as for shard files.
+ * and then the index batch committed, in that order. The batch is not synced (the segments are the
+ * log of packed puts, and {@link PackedRecovery} re-indexes a lost entry from its record); a put
+ * that replaced a version syncs the index before reclaiming it.
  */
 final class PackedWriter implements ObjectWriter {
 

@@ -372,6 +372,33 @@ final class Renames {
     }
   }
 
+  /**
+   * The name record of one piece of data with the highest version on the online drives, or null
+   * when none has one (operation files are not read: {@link #recover} finished them at open).
+   */
+  static Name named(StoreCore core, byte[] id) {
+    Name best = null;
+    for (Drive d : core.drives.all()) {
+      if (!d.online()) {
+        continue;
+      }
+      Path p = path(d, id);
+      try {
+        Name n = decode(id, Files.readAllBytes(p));
+        if (n == null) {
+          LOG.log(Level.WARNING, "skipping unreadable rename record {0}", p);
+        } else {
+          best = best == null ? n : newer(best, n);
+        }
+      } catch (java.nio.file.NoSuchFileException e) {
+        // not renamed, as far as this drive knows
+      } catch (IOException e) {
+        d.failed("rename record read", e);
+      }
+    }
+    return best;
+  }
+
   private static Name newer(Name a, Name b) {
     return a.version() >= b.version() ? a : b;
   }

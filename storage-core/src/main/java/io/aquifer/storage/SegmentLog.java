@@ -56,14 +56,25 @@ final class SegmentLog {
   private final Drive drive;
   private final long segmentSize;
   private final boolean durable;
+  private final java.util.function.LongConsumer opened;
   private final Map<Long, FileChannel> channels = new ConcurrentHashMap<>();
   private final Map<Long, Segment> known = new ConcurrentHashMap<>();
   private Segment open;
 
   SegmentLog(Drive drive, long segmentSize, boolean durable) {
+    this(drive, segmentSize, durable, segment -> {});
+  }
+
+  /**
+   * {@code opened} is told each new segment's id before any record is appended to it, and must make
+   * that durable (the list of segments that recovery scans, see {@link PackedObjects}).
+   */
+  SegmentLog(
+      Drive drive, long segmentSize, boolean durable, java.util.function.LongConsumer opened) {
     this.drive = drive;
     this.segmentSize = segmentSize;
     this.durable = durable;
+    this.opened = opened;
   }
 
   Drive drive() {
@@ -124,7 +135,10 @@ final class SegmentLog {
     a.segment().inflight.decrementAndGet();
   }
 
-  /** Whether a segment is sealed and has no unsettled appends, so compaction may take it. */
+  /**
+   * Whether a segment is sealed and has no unsettled appends, so compaction may take it (and an
+   * index sync after this covers every record in it).
+   */
   synchronized boolean quiescent(long segment) {
     if (open != null && open.id == segment) {
       return false;
@@ -181,9 +195,13 @@ final class SegmentLog {
         Drive.syncDirectory(dir());
         Drive.syncDirectory(drive.root);
       }
+      opened.accept(id);
     } catch (IOException e) {
       ch.close();
       throw e;
+    } catch (RuntimeException e) {
+      ch.close();
+      throw new IOException("cannot record the new segment " + name(id) + ": " + e, e);
     }
     channels.put(id, ch);
     open = new Segment(id, ch, PackedFormat.SEGMENT_HEADER);

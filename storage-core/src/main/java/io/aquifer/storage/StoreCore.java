@@ -230,7 +230,8 @@ final class StoreCore {
 
   /**
    * Lays out new data: picks an id and drives (online drives first, in rotation order) and records
-   * a pending entry so a crash before commit leaves nothing behind after the next start.
+   * a pending entry, synced (a group commit), so a crash before commit leaves nothing behind after
+   * the next start.
    */
   DataRef newLayout(String bucket, String key, String uploadId) {
     int k = config.dataShards();
@@ -254,6 +255,12 @@ final class StoreCore {
     try (KvBatch b = kv.newBatch()) {
       b.put(garbage, garbageKey(PENDING, id), MetaFormat.encodeObject(garbageOf(ref, null)));
       kv.commit(b, KvDurability.NONE);
+    }
+    if (kv.durability() == KvDurability.SYNC) {
+      // Durable before any shard file exists: packed puts no longer sync the index, so without
+      // this a power loss could take the entry and the commit both and leave whole shard files
+      // of an unanswered put that only rebuild-index would find (and restore).
+      syncIndex();
     }
     return ref;
   }

@@ -103,6 +103,21 @@ final class UsageLedger {
    */
   void commit(
       String bucket, long bucketId, BucketQuota quota, long dObjects, long dBytes, KvBatch batch) {
+    commit(bucket, bucketId, quota, dObjects, dBytes, batch, true);
+  }
+
+  /**
+   * Like {@link #commit(String, long, BucketQuota, long, long, KvBatch)}; without {@code syncIndex}
+   * it returns without waiting for the index log's sync (packed puts).
+   */
+  void commit(
+      String bucket,
+      long bucketId,
+      BucketQuota quota,
+      long dObjects,
+      long dBytes,
+      KvBatch batch,
+      boolean syncIndex) {
     State s = state(bucketId);
     long growObjects = Math.max(0, dObjects);
     long growBytes = Math.max(0, dBytes);
@@ -132,7 +147,7 @@ final class UsageLedger {
         }
       }
     }
-    if (core.kv.durability() == KvDurability.SYNC) {
+    if (syncIndex && core.kv.durability() == KvDurability.SYNC) {
       core.syncIndex(); // group commit: one log sync for every commit before it began
     }
   }
