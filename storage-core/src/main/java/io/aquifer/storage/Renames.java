@@ -196,7 +196,7 @@ final class Renames {
                     }
                   }));
     }
-    join(threads);
+    Threads.joinAll(threads); // the writes must finish before the caller decides
     int good = 0;
     for (boolean b : ok) {
       good += b ? 1 : 0;
@@ -548,22 +548,5 @@ final class Renames {
     }
     ObjectMeta m = MetaFormat.decodeObject(raw);
     return Arrays.equals(LocalObjectStore.reclaimId(m), n.id()) ? m : null;
-  }
-
-  private static void join(List<Thread> threads) {
-    boolean interrupted = false;
-    for (Thread t : threads) {
-      while (true) {
-        try {
-          t.join();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true; // the writes must finish before the caller decides
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -158,35 +158,14 @@ final class StripeFetcher implements AutoCloseable {
     } catch (Throwable t) {
       mine = t;
     }
-    boolean interrupted = false;
-    for (Thread t : others) {
-      while (true) {
-        try {
-          t.join();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinAll(others);
     Throwable t = mine;
     if (t == null) {
       synchronized (failure) {
         t = failure[0];
       }
     }
-    if (t instanceof RuntimeException re) {
-      throw re;
-    }
-    if (t instanceof Error err) {
-      throw err;
-    }
-    if (t != null) {
-      throw new StorageException(StatusCode.INTERNAL, "shard read failed: " + t, t);
-    }
+    Threads.rethrow(t, "shard read");
   }
 
   private boolean readBlock(int i, long s, int b) {

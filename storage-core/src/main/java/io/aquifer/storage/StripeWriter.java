@@ -253,29 +253,10 @@ final class StripeWriter implements ObjectWriter {
       return;
     }
     flushing = null;
-    boolean interrupted = false;
-    while (true) {
-      try {
-        t.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinAll(t);
     Throwable e = flushError;
-    if (e != null) {
-      flushError = null;
-      if (e instanceof RuntimeException re) {
-        throw re;
-      }
-      if (e instanceof Error err) {
-        throw err;
-      }
-      throw new StorageException(StatusCode.INTERNAL, "stripe flush failed: " + e, e);
-    }
+    flushError = null;
+    Threads.rethrow(e, "stripe flush");
   }
 
   /**
@@ -341,20 +322,7 @@ final class StripeWriter implements ObjectWriter {
 
   /** Joins every non-null thread, keeping the interrupt status for later. */
   private static void joinAll(Thread[] threads) {
-    boolean interrupted = false;
-    for (Thread t : threads) {
-      while (t != null) {
-        try {
-          t.join();
-          t = null;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinAll(threads);
   }
 
   /** Forces shard {@code i}'s data so far in the background, unless a force is still running. */
@@ -384,22 +352,8 @@ final class StripeWriter implements ObjectWriter {
 
   /** Waits for the background forces; a shard whose force failed is failed now. */
   private void awaitWriteback() {
-    boolean interrupted = false;
-    for (int i = 0; i < k + m; i++) {
-      Thread t = writeback[i];
-      while (t != null) {
-        try {
-          t.join();
-          t = null;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      writeback[i] = null;
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    Threads.joinAll(writeback);
+    java.util.Arrays.fill(writeback, null);
     for (int i = 0; i < k + m; i++) {
       IOException e;
       synchronized (writebackErrors) {
