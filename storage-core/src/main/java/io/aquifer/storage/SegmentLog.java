@@ -294,12 +294,74 @@ final class SegmentLog {
     return b.array();
   }
 
-  /** Overwrites the state byte of a record and forces it. */
+  /**
+   * Group commit of state-byte writes, per segment file (open or sealed, of this run or an earlier
+   * one): a writer waiting for its write either finds it covered by a force that began after it, or
+   * forces the file once for every state write before. A failed force fails every later wait on the
+   * file (a force after a failed one can succeed without the lost pages).
+   */
+  private static final class StateSync {
+    long writes;
+    long forced;
+    boolean syncing;
+    IOException error;
+  }
+
+  private final Map<Long, StateSync> stateSyncs = new ConcurrentHashMap<>();
+
+  /**
+   * Overwrites the state byte of a record and returns when it is on stable storage: concurrent
+   * kills in one segment (overwrites and deletes of packed objects) share one force.
+   */
   void writeState(long segment, long off, byte state) throws IOException {
     FileChannel ch = channel(segment);
     ch.write(ByteBuffer.wrap(new byte[] {state}), off + PackedFormat.STATE_OFFSET);
-    if (durable) {
-      ch.force(false);
+    if (!durable) {
+      return;
+    }
+    StateSync g = stateSyncs.computeIfAbsent(segment, x -> new StateSync());
+    long mine;
+    synchronized (g) {
+      mine = ++g.writes;
+    }
+    while (true) {
+      long target;
+      synchronized (g) {
+        while (true) {
+          if (g.error != null) {
+            throw new IOException("segment sync failed: " + g.error, g.error);
+          }
+          if (g.forced >= mine) {
+            return;
+          }
+          if (!g.syncing) {
+            break;
+          }
+          try {
+            g.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for a segment sync");
+          }
+        }
+        g.syncing = true;
+        target = g.writes;
+      }
+      IOException err = null;
+      try {
+        ch.force(false);
+      } catch (IOException e) {
+        err = e;
+      }
+      synchronized (g) {
+        g.syncing = false;
+        if (err != null) {
+          g.error = err;
+        } else {
+          g.forced = Math.max(g.forced, target);
+        }
+        g.notifyAll();
+      }
     }
   }
 
@@ -337,6 +399,7 @@ final class SegmentLog {
       ch = channels.remove(segment);
     }
     known.remove(segment);
+    stateSyncs.remove(segment);
     if (ch != null) {
       ch.close();
     }
