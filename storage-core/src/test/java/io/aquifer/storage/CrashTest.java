@@ -137,21 +137,11 @@ class CrashTest {
   }
 
   private Process child(int first, boolean packed) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd =
-        List.of(
-            java,
-            "--add-modules",
-            "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp",
-            System.getProperty("java.class.path"),
-            CrashWriter.class.getName(),
-            dir.toString(),
-            Integer.toString(first),
-            packed ? "packed" : "sharded");
-    return new ProcessBuilder(cmd)
-        .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("child.err").toFile()))
-        .start();
+    return TestStores.child(
+        dir,
+        CrashWriter.class,
+        dir.toString(),
+        Integer.toString(first),
+        packed ? "packed" : "sharded");
   }
 }

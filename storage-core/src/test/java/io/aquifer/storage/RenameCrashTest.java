@@ -171,20 +171,6 @@ class RenameCrashTest {
   }
 
   private Process child(int first) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd =
-        List.of(
-            java,
-            "--add-modules",
-            "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp",
-            System.getProperty("java.class.path"),
-            RenameCrashWriter.class.getName(),
-            dir.toString(),
-            Integer.toString(first));
-    return new ProcessBuilder(cmd)
-        .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("child.err").toFile()))
-        .start();
+    return TestStores.child(dir, RenameCrashWriter.class, dir.toString(), Integer.toString(first));
   }
 }

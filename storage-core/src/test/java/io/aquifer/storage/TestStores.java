@@ -97,4 +97,26 @@ final class TestStores {
       }
     }
   }
+
+  /**
+   * Starts {@code main} in a child JVM on this test's class path with {@code args}, its stderr
+   * appended to {@code dir/child.err}: the writer processes the crash tests SIGKILL.
+   */
+  static Process child(Path dir, Class<?> main, String... args) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                main.getName()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd)
+        .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("child.err").toFile()))
+        .start();
+  }
 }
