@@ -75,6 +75,10 @@ final class StripeWriter implements ObjectWriter {
   private boolean noSpare;
   private Thread flushing;
   private volatile Throwable flushError;
+  // MD5 of a full stripe's data, on its own thread while the flush writes it and the caller fills
+  // the other buffer; stripes are hashed in order (each handOff first waits for the previous one)
+  private Thread hashing;
+  private volatile Throwable hashError;
   private final ShardOutput[] outs;
   private final long[] sinceWriteback;
   private final Thread[] writeback;
@@ -189,7 +193,6 @@ final class StripeWriter implements ObjectWriter {
       int off = fill % blockSize;
       int n = Math.min(src.remaining(), blockSize - off);
       ByteBuffer chunk = src.slice(src.position(), n);
-      md5.update(chunk.duplicate());
       regions[block].put(off, chunk, 0, n);
       src.position(src.position() + n);
       fill += n;
@@ -221,6 +224,7 @@ final class StripeWriter implements ObjectWriter {
       next[i] = out == null ? 0 : out.carriedAfter(offsets[i], blockSize + DataRef.CRC_BYTES);
     }
     if (noSpare) {
+      hashData(regions, k * blockSize);
       flushStripe(current, regions, offsets, blockSize);
       offsets = next;
       regions = StripeBuffers.regions(current, k + m, blockSize, offsets);
@@ -229,6 +233,17 @@ final class StripeWriter implements ObjectWriter {
     ByteBuffer full = current;
     ByteBuffer[] fullRegions = regions;
     int[] fullOffsets = offsets;
+    hashing =
+        Thread.ofVirtual()
+            .name("aquifer-stripe-md5")
+            .start(
+                () -> {
+                  try {
+                    hashData(fullRegions, k * blockSize);
+                  } catch (Throwable t) {
+                    hashError = t;
+                  }
+                });
     flushing =
         Thread.ofVirtual()
             .name("aquifer-stripe-flush")
@@ -249,14 +264,28 @@ final class StripeWriter implements ObjectWriter {
   /** Waits for the stripe being flushed in the background and rethrows its failure. */
   private void awaitFlush() {
     Thread t = flushing;
-    if (t == null) {
+    Thread h = hashing;
+    if (t == null && h == null) {
       return;
     }
     flushing = null;
-    Threads.joinAll(t);
+    hashing = null;
+    Threads.joinAll(t, h);
     Throwable e = flushError;
     flushError = null;
+    Throwable he = hashError;
+    hashError = null;
     Threads.rethrow(e, "stripe flush");
+    Threads.rethrow(he, "stripe MD5");
+  }
+
+  /** Adds the first {@code bytes} of a stripe's data (blocks in order) to the MD5. */
+  private void hashData(ByteBuffer[] regions, int bytes) {
+    for (int i = 0; bytes > 0; i++) {
+      int n = Math.min(blockSize, bytes);
+      md5.update(regions[i].slice(0, n));
+      bytes -= n;
+    }
   }
 
   /**
@@ -399,6 +428,7 @@ final class StripeWriter implements ObjectWriter {
     try {
       awaitFlush();
       if (fill > 0) {
+        hashData(regions, fill); // before the last stripe's blocks are laid out anew
         flushStripe(
             current,
             regions,

@@ -28,7 +28,10 @@ class WritebackTest {
       // 24 MiB over 2 data shards: 12 MiB per shard file, so each of the 4 crosses the 8 MiB step
       // once (the rest, 4 MiB, is left to the commit's force)
       byte[] large = TestStores.random(2, 24 << 20);
-      store.put("writeback", "large", large, PutOptions.DEFAULT);
+      // the MD5 is computed stripe by stripe on its own thread, in order: the ETag is still the
+      // MD5 of the bytes
+      assertEquals(
+          TestStores.md5(large), store.put("writeback", "large", large, PutOptions.DEFAULT).etag());
       assertEquals(4, local.core().counters.writebackForces.sum());
       assertArrayEquals(large, TestStores.readAll(store, "writeback", "large"));
       assertArrayEquals(small, TestStores.readAll(store, "writeback", "small"));
@@ -45,7 +48,10 @@ class WritebackTest {
         assertTrue(local.core().drives.get(i).direct(), "drive " + i + " writes direct");
       }
       byte[] large = TestStores.random(2, 24 << 20);
-      store.put("writeback", "large", large, PutOptions.DEFAULT);
+      // the MD5 is computed stripe by stripe on its own thread, in order: the ETag is still the
+      // MD5 of the bytes
+      assertEquals(
+          TestStores.md5(large), store.put("writeback", "large", large, PutOptions.DEFAULT).etag());
       assertEquals(0, local.core().counters.writebackForces.sum());
       assertArrayEquals(large, TestStores.readAll(store, "writeback", "large"));
     }
