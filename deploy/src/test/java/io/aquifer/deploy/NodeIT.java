@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Bucket;
@@ -394,7 +395,13 @@ class NodeIT {
           }
         };
     try (NodeProcess node = NodeProcess.start(data, ROOT);
-        S3Client s3 = node.client("ROOTADMIN", "rootsecret-123")) {
+        S3Client s3 =
+            node.client(
+                "ROOTADMIN",
+                "rootsecret-123",
+                // no retries: the stream body cannot be resent, and a failed first attempt is the
+                // error this test must show
+                c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))) {
       s3.createBucket(r -> r.bucket("drain"));
       CompletableFuture<String> put =
           CompletableFuture.supplyAsync(

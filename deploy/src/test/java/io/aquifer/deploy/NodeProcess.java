@@ -152,12 +152,23 @@ final class NodeProcess implements AutoCloseable {
   }
 
   S3Client client(String accessKey, String secretKey) {
+    return client(accessKey, secretKey, c -> {});
+  }
+
+  /** A client with more of its configuration set by {@code override}. */
+  S3Client client(
+      String accessKey,
+      String secretKey,
+      java.util.function.Consumer<
+              software.amazon.awssdk.core.client.config.ClientOverrideConfiguration.Builder>
+          override) {
     return S3Client.builder()
         .endpointOverride(s3)
         .region(Region.US_EAST_1)
         .credentialsProvider(
             StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .forcePathStyle(true)
+        .overrideConfiguration(override)
         .build();
   }
 

@@ -140,45 +140,47 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * Called on the handler thread when the handler has returned: on the event loop, writes the
-   * response it left pending (if any), then readies the connection for the next request.
+   * response it left pending (if any), then readies the connection for the next request. {@code
+   * settled} runs once everything the exchange wrote is out (a streamed body's last bytes too: an
+   * empty write completes after every write before it), or at once when the connection is gone.
    */
-  private void finished(Exchange ex) {
-    ex.channel
-        .eventLoop()
-        .execute(
-            () -> {
-              ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
-              FullHttpResponse response = ex.takePending();
-              if (ctx == null) {
-                ReferenceCountUtil.release(response);
-                ex.releaseBody();
-                return;
-              }
-              boolean reusable = !ex.closeAfter() && ex.bodyComplete() && ex.responseEnded();
-              ex.releaseBody();
-              current = null;
-              if (!reusable) {
-                releaseBacklog();
-                if (response != null) {
-                  // close once the response is out, not with its bytes still queued
-                  ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-                } else {
-                  ctx.close();
-                }
-                return;
-              }
-              if (response != null) {
-                ctx.writeAndFlush(response);
-              }
-              armHeaderDeadline(ctx);
-              // replay pipelined input up to the end of the next request's body
-              while (!backlog.isEmpty() && (current == null || !currentBodyDone)) {
-                dispatch(ctx, backlog.poll());
-              }
-              if (current == null || current.wantsMore()) {
-                ctx.read();
-              }
-            });
+  private void finished(Exchange ex, Runnable settled) {
+    try {
+      ex.channel.eventLoop().execute(() -> writeOut(ex, settled));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      settled.run(); // the event loop is gone, and the connection with it
+    }
+  }
+
+  private void writeOut(Exchange ex, Runnable settled) {
+    ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
+    FullHttpResponse response = ex.takePending();
+    if (ctx == null) {
+      ReferenceCountUtil.release(response);
+      ex.releaseBody();
+      settled.run();
+      return;
+    }
+    boolean reusable = !ex.closeAfter() && ex.bodyComplete() && ex.responseEnded();
+    ex.releaseBody();
+    current = null;
+    Object last = response != null ? response : Unpooled.EMPTY_BUFFER;
+    ChannelFutureListener out = f -> settled.run();
+    if (!reusable) {
+      releaseBacklog();
+      // close once the response is out, not with its bytes still queued
+      ctx.writeAndFlush(last).addListener(out).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.writeAndFlush(last).addListener(out);
+    armHeaderDeadline(ctx);
+    // replay pipelined input up to the end of the next request's body
+    while (!backlog.isEmpty() && (current == null || !currentBodyDone)) {
+      dispatch(ctx, backlog.poll());
+    }
+    if (current == null || current.wantsMore()) {
+      ctx.read();
+    }
   }
 
   private void releaseBacklog() {

@@ -34,7 +34,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The S3 gateway: an HTTP/1.1 server on Netty (epoll where available) that serves the S3 API over
@@ -299,8 +299,13 @@ public final class S3Gateway implements AutoCloseable {
             nanos / 1e6));
   }
 
-  /** Runs the exchange on a virtual thread; {@code done} runs when its response is written. */
-  void handle(Exchange ex, Consumer<Exchange> done) {
+  /**
+   * Runs the exchange on a virtual thread; then {@code done} gets it and a callback to run once its
+   * response is out of the process (written to the socket, or dropped with a closed connection):
+   * only then does the request stop counting as in flight, so a stopping gateway never closes a
+   * connection with its last response still queued.
+   */
+  void handle(Exchange ex, BiConsumer<Exchange, Runnable> done) {
     inFlight.incrementAndGet();
     Thread.ofVirtual()
         .name("s3-" + ex.requestId)
@@ -314,13 +319,17 @@ public final class S3Gateway implements AutoCloseable {
                 if (ACCESS.isLoggable(System.Logger.Level.DEBUG)) {
                   access(ex, nanos);
                 }
-                done.accept(ex);
-                if (inFlight.decrementAndGet() == 0) {
-                  synchronized (inFlight) {
-                    inFlight.notifyAll();
-                  }
-                }
+                done.accept(ex, this::settled);
               }
             });
+  }
+
+  /** A request's response is out: it no longer holds up {@link #close()}. */
+  private void settled() {
+    if (inFlight.decrementAndGet() == 0) {
+      synchronized (inFlight) {
+        inFlight.notifyAll();
+      }
+    }
   }
 }
