@@ -17,9 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * The packed records of one drive: append-only segment files under {@code segments/}, one of them
- * open for appends. Appends are positional writes under a lock (page cache speed); durability is a
- * group commit: a writer waiting for its bytes either finds them already forced or becomes the
- * leader that forces the file once for everyone who appended before it.
+ * open for appends. Appends are positional writes under a lock (page cache speed); durability of
+ * appends and of state-byte writes is a group commit ({@link GroupForce}).
  */
 final class SegmentLog {
   static final String DIR = "segments";
@@ -37,15 +36,13 @@ final class SegmentLog {
     volatile long written;
     // bytes of the file already written with zeros ahead of the records (see append)
     long allocated;
-    private long durable;
-    private boolean syncing;
-    private IOException error;
+    private final GroupForce force;
 
     Segment(long id, FileChannel ch, long written) {
       this.id = id;
       this.ch = ch;
       this.written = written;
-      this.durable = written;
+      this.force = new GroupForce(written);
       this.allocated = written;
     }
   }
@@ -210,48 +207,9 @@ final class SegmentLog {
 
   /** Returns when the appended bytes are on stable storage (group commit). */
   void awaitDurable(Appended a) throws IOException {
-    if (!durable) {
-      return;
-    }
-    Segment s = a.segment();
-    while (true) {
-      long target;
-      synchronized (s) {
-        while (true) {
-          if (s.durable >= a.end()) {
-            return;
-          }
-          if (s.error != null) {
-            throw new IOException("segment sync failed: " + s.error, s.error);
-          }
-          if (!s.syncing) {
-            break;
-          }
-          try {
-            s.wait();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted waiting for a segment sync");
-          }
-        }
-        s.syncing = true;
-        target = s.written;
-      }
-      IOException err = null;
-      try {
-        s.ch.force(false);
-      } catch (IOException e) {
-        err = e;
-      }
-      synchronized (s) {
-        s.syncing = false;
-        if (err != null) {
-          s.error = err;
-        } else {
-          s.durable = Math.max(s.durable, target);
-        }
-        s.notifyAll();
-      }
+    if (durable) {
+      Segment s = a.segment();
+      s.force.await(s.ch, a.end(), () -> s.written);
     }
   }
 
@@ -294,20 +252,14 @@ final class SegmentLog {
     return b.array();
   }
 
-  /**
-   * Group commit of state-byte writes, per segment file (open or sealed, of this run or an earlier
-   * one): a writer waiting for its write either finds it covered by a force that began after it, or
-   * forces the file once for every state write before. A failed force fails every later wait on the
-   * file (a force after a failed one can succeed without the lost pages).
-   */
-  private static final class StateSync {
-    long writes;
-    long forced;
-    boolean syncing;
-    IOException error;
+  /** State-byte writes per segment file (open or sealed, of this run or an earlier one). */
+  private static final class StateWrites {
+    final GroupForce force = new GroupForce(0);
+    final java.util.concurrent.atomic.AtomicLong count =
+        new java.util.concurrent.atomic.AtomicLong();
   }
 
-  private final Map<Long, StateSync> stateSyncs = new ConcurrentHashMap<>();
+  private final Map<Long, StateWrites> stateWrites = new ConcurrentHashMap<>();
 
   /**
    * Overwrites the state byte of a record and returns when it is on stable storage: concurrent
@@ -316,52 +268,9 @@ final class SegmentLog {
   void writeState(long segment, long off, byte state) throws IOException {
     FileChannel ch = channel(segment);
     ch.write(ByteBuffer.wrap(new byte[] {state}), off + PackedFormat.STATE_OFFSET);
-    if (!durable) {
-      return;
-    }
-    StateSync g = stateSyncs.computeIfAbsent(segment, x -> new StateSync());
-    long mine;
-    synchronized (g) {
-      mine = ++g.writes;
-    }
-    while (true) {
-      long target;
-      synchronized (g) {
-        while (true) {
-          if (g.error != null) {
-            throw new IOException("segment sync failed: " + g.error, g.error);
-          }
-          if (g.forced >= mine) {
-            return;
-          }
-          if (!g.syncing) {
-            break;
-          }
-          try {
-            g.wait();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted waiting for a segment sync");
-          }
-        }
-        g.syncing = true;
-        target = g.writes;
-      }
-      IOException err = null;
-      try {
-        ch.force(false);
-      } catch (IOException e) {
-        err = e;
-      }
-      synchronized (g) {
-        g.syncing = false;
-        if (err != null) {
-          g.error = err;
-        } else {
-          g.forced = Math.max(g.forced, target);
-        }
-        g.notifyAll();
-      }
+    if (durable) {
+      StateWrites w = stateWrites.computeIfAbsent(segment, x -> new StateWrites());
+      w.force.await(ch, w.count.incrementAndGet(), w.count::get);
     }
   }
 
@@ -399,7 +308,7 @@ final class SegmentLog {
       ch = channels.remove(segment);
     }
     known.remove(segment);
-    stateSyncs.remove(segment);
+    stateWrites.remove(segment);
     if (ch != null) {
       ch.close();
     }

@@ -130,42 +130,10 @@ public record StorageConfig(
     }
   }
 
-  /** Settings without the direct-I/O field: {@link DirectIo#AUTO}. */
-  public StorageConfig(
-      List<Path> drives,
-      Path indexDir,
-      int dataShards,
-      int parityShards,
-      int blockSize,
-      CodecKind codec,
-      boolean durable,
-      long maxInflightBytes,
-      long minPartSize,
-      Duration scrubInterval,
-      long scrubBytesPerSecond,
-      long packedMaxSize,
-      long packedSegmentSize) {
-    this(
-        drives,
-        indexDir,
-        dataShards,
-        parityShards,
-        blockSize,
-        codec,
-        durable,
-        maxInflightBytes,
-        minPartSize,
-        scrubInterval,
-        scrubBytesPerSecond,
-        packedMaxSize,
-        packedSegmentSize,
-        DirectIo.AUTO);
-  }
-
   /**
-   * Settings without the packing fields (the layout before small objects were packed): objects up
-   * to {@link #DEFAULT_PACKED_MAX_SIZE} are packed into segments of {@link
-   * #DEFAULT_PACKED_SEGMENT_SIZE}.
+   * Settings without the packing and direct-I/O fields: objects up to {@link
+   * #DEFAULT_PACKED_MAX_SIZE} are packed into segments of {@link #DEFAULT_PACKED_SEGMENT_SIZE}, and
+   * shard data is written with {@link DirectIo#AUTO}.
    */
   public StorageConfig(
       List<Path> drives,
@@ -192,7 +160,8 @@ public record StorageConfig(
         scrubInterval,
         scrubBytesPerSecond,
         DEFAULT_PACKED_MAX_SIZE,
-        DEFAULT_PACKED_SEGMENT_SIZE);
+        DEFAULT_PACKED_SEGMENT_SIZE,
+        DirectIo.AUTO);
   }
 
   /**

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aquifer.storage.codec.CodecKind;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,18 +27,7 @@ public final class MixedDrives {
   }
 
   static StorageConfig config(List<Path> drives, Path index, DirectIo mode) {
-    return new StorageConfig(
-            drives,
-            index,
-            2,
-            2,
-            4096,
-            CodecKind.AUTO,
-            true,
-            64L << 20,
-            5000,
-            Duration.ZERO,
-            StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND)
+    return TestStores.config(drives, index, 2, 2)
         .withPacking(0, StorageConfig.DEFAULT_PACKED_SEGMENT_SIZE)
         .withDirectIo(mode);
   }
@@ -54,18 +41,7 @@ public final class MixedDrives {
     List<Path> drives =
         List.of(ext.resolve("d0"), ext.resolve("d1"), other.resolve("d2"), other.resolve("d3"));
     StorageConfig auto =
-        new StorageConfig(
-                drives,
-                ext.resolve("index"),
-                2,
-                2,
-                4096,
-                CodecKind.AUTO,
-                true,
-                64L << 20,
-                5000,
-                Duration.ZERO,
-                StorageConfig.DEFAULT_SCRUB_BYTES_PER_SECOND)
+        TestStores.config(drives, ext.resolve("index"), 2, 2)
             .withPacking(0, StorageConfig.DEFAULT_PACKED_SEGMENT_SIZE);
     assertEquals(DirectIo.AUTO, auto.directIo(), "AUTO is the default");
     List<byte[]> objects = new ArrayList<>();

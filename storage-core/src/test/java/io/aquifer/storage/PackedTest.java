@@ -392,33 +392,13 @@ class PackedTest {
     StorageConfig c = config().withPacking(128L << 10, 1L << 20);
     try (ObjectStore s = ObjectStores.open(c)) {
       s.createBucket("bkt");
-      List<Thread> ts = new ArrayList<>();
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      for (int t = 0; t < 32; t++) {
-        int id = t;
-        ts.add(
-            Thread.ofVirtual()
-                .start(
-                    () -> {
-                      try {
-                        for (int i = 0; i < 20; i++) {
-                          s.put(
-                              "bkt",
-                              id + "/" + i,
-                              TestStores.random(id * 100 + i, 4096),
-                              PutOptions.DEFAULT);
-                        }
-                      } catch (Throwable e) {
-                        failure.set(e);
-                      }
-                    }));
-      }
-      for (Thread t : ts) {
-        t.join();
-      }
-      if (failure.get() != null) {
-        throw new AssertionError(failure.get());
-      }
+      onThreads(
+          32,
+          id -> {
+            for (int i = 0; i < 20; i++) {
+              s.put("bkt", id + "/" + i, TestStores.random(id * 100 + i, 4096), PutOptions.DEFAULT);
+            }
+          });
       for (int t = 0; t < 32; t++) {
         for (int i = 0; i < 20; i++) {
           assertArrayEquals(
@@ -439,37 +419,23 @@ class PackedTest {
     StorageConfig c = config().withPacking(128L << 10, 1L << 20);
     try (ObjectStore s = ObjectStores.open(c)) {
       s.createBucket("bkt");
-      List<Thread> ts = new ArrayList<>();
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      for (int t = 0; t < 32; t++) {
-        int id = t;
-        ts.add(
-            Thread.ofVirtual()
-                .start(
-                    () -> {
-                      try {
-                        for (int i = 0; i < 10; i++) {
-                          String key = id + "/" + i;
-                          for (int v = 0; v < 3; v++) {
-                            s.put(
-                                "bkt",
-                                key,
-                                TestStores.random(id * 1000 + i * 10 + v, 4096),
-                                PutOptions.DEFAULT);
-                          }
-                          if (i % 2 == 1) {
-                            s.delete("bkt", key);
-                          }
-                        }
-                      } catch (Throwable e) {
-                        failure.set(e);
-                      }
-                    }));
-      }
-      Threads.joinAll(ts);
-      if (failure.get() != null) {
-        throw new AssertionError(failure.get());
-      }
+      onThreads(
+          32,
+          id -> {
+            for (int i = 0; i < 10; i++) {
+              String key = id + "/" + i;
+              for (int v = 0; v < 3; v++) {
+                s.put(
+                    "bkt",
+                    key,
+                    TestStores.random(id * 1000 + i * 10 + v, 4096),
+                    PutOptions.DEFAULT);
+              }
+              if (i % 2 == 1) {
+                s.delete("bkt", key);
+              }
+            }
+          });
     }
     TestStores.deleteTree(c.indexDir());
     RebuildReport r = ObjectStores.rebuildIndex(c);
@@ -483,6 +449,29 @@ class PackedTest {
         }
       }
       assertEquals(32 * 5, s.list("bkt", ListQuery.prefix("")).objects().size());
+    }
+  }
+
+  /** Runs {@code work} on {@code n} virtual threads (numbered from 0) and rethrows a failure. */
+  private static void onThreads(int n, java.util.function.IntConsumer work) {
+    List<Thread> ts = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    for (int t = 0; t < n; t++) {
+      int id = t;
+      ts.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      work.accept(id);
+                    } catch (Throwable e) {
+                      failure.set(e);
+                    }
+                  }));
+    }
+    Threads.joinAll(ts);
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
     }
   }
 }

@@ -23,9 +23,14 @@ final class TestStores {
     for (int i = 0; i < drives; i++) {
       d.add(root.resolve("drive" + i));
     }
+    return config(d, root.resolve("index"), k, m);
+  }
+
+  /** Like {@link #config(Path, int, int, int)} on the given drive directories and index. */
+  static StorageConfig config(List<Path> drives, Path index, int k, int m) {
     return new StorageConfig(
-        d,
-        root.resolve("index"),
+        drives,
+        index,
         k,
         m,
         BLOCK,

@@ -222,8 +222,8 @@ class FuseMountTest {
         }
       }
     } finally {
-      deleteTree(shared);
       Files.setPosixFilePermissions(dev, devMode);
+      io.aquifer.pfs.PfsFixture.deleteTree(shared);
     }
   }
 
@@ -238,14 +238,6 @@ class FuseMountTest {
           Files.copy(p, dst);
           Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
         }
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (Stream<Path> all = Files.walk(root)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
       }
     }
   }
