@@ -293,13 +293,16 @@ final class IndexRebuilder {
   }
 
   /**
-   * The candidate for a piece of data: under the name and version of its rename record {@code n}
-   * when there is one, else under the key and version it was written with.
+   * The candidate for a piece of data: under the name, version and attributes of its name record
+   * {@code n} (a rename, a change of attributes) when there is one, else as it was written.
    */
   static Candidate named(Renames.Name n, String bucket, String key, ObjectMeta meta) {
-    return n == null
-        ? new Candidate(bucket, key, meta)
-        : new Candidate(n.bucket(), n.key(), meta.withVersion(n.version()));
+    if (n == null) {
+      return new Candidate(bucket, key, meta);
+    }
+    ObjectMeta m = meta.withVersion(n.version());
+    return new Candidate(
+        n.bucket(), n.key(), n.attributes() == null ? m : m.withAttributes(n.attributes()));
   }
 
   /** The candidate for a packed record found in a segment (its rename record applied). */

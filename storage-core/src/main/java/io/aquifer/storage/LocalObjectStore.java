@@ -584,9 +584,21 @@ final class LocalObjectStore implements ObjectStore {
       Map<String, String> attrs = new java.util.HashMap<>(m.attributes());
       attrs.keySet().removeAll(remove);
       attrs.putAll(set);
+      if (attrs.equals(m.attributes())) {
+        return m.info(bucket, key);
+      }
+      // The drives hold the attributes the data was written with; a name record at a new version
+      // carries the new ones, so rebuild-index restores them (as it restores a rename's key). The
+      // record first: a failure leaves the object as it was (a crash in between, an unanswered
+      // change that only rebuild-index would apply).
+      long version = core.versionAbove(m.version());
+      Renames.write(
+          core,
+          List.of(new Renames.Name(reclaimId(m), bucket, key, version, attrs)),
+          core.writeQuorum(core.config.dataShards(), core.config.parityShards()));
       ObjectMeta updated =
           new ObjectMeta(
-              m.version(),
+              version,
               m.size(),
               m.etag(),
               m.mtimeMillis(),
@@ -775,9 +787,11 @@ final class LocalObjectStore implements ObjectStore {
       moved = src.withVersion(core.versionAbove(floor));
       byte[] opId = core.newId();
       List<Renames.Name> undo =
-          List.of(new Renames.Name(reclaimId(src), bucket, srcKey, moved.version()));
+          List.of(
+              new Renames.Name(reclaimId(src), bucket, srcKey, moved.version(), src.attributes()));
       List<Renames.Name> names =
-          List.of(new Renames.Name(reclaimId(src), bucket, dstKey, moved.version()));
+          List.of(
+              new Renames.Name(reclaimId(src), bucket, dstKey, moved.version(), src.attributes()));
       renameCommit(
           bucket,
           cur,
@@ -893,8 +907,12 @@ final class LocalObjectStore implements ObjectStore {
         ObjectMeta src = srcMetas.get(i);
         ObjectMeta m = src.withVersion(core.versionAbove(floor));
         movedMetas.add(m);
-        undo.add(new Renames.Name(reclaimId(src), bucket, srcKeys.get(i), m.version()));
-        names.add(new Renames.Name(reclaimId(src), bucket, dstKeys.get(i), m.version()));
+        undo.add(
+            new Renames.Name(
+                reclaimId(src), bucket, srcKeys.get(i), m.version(), src.attributes()));
+        names.add(
+            new Renames.Name(
+                reclaimId(src), bucket, dstKeys.get(i), m.version(), src.attributes()));
       }
       long bytes = 0;
       for (ObjectMeta r : replaced) {

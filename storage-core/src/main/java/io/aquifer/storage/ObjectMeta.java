@@ -75,6 +75,21 @@ record ObjectMeta(
         packed);
   }
 
+  /** The same record with other attributes (a chmod, chown or utimens). */
+  ObjectMeta withAttributes(Map<String, String> a) {
+    return new ObjectMeta(
+        version,
+        size,
+        etag,
+        mtimeMillis,
+        contentType,
+        userMetadata,
+        a,
+        manifestId,
+        segments,
+        packed);
+  }
+
   /** The same record with the packed data at other copies. */
   ObjectMeta withPacked(PackedRef p) {
     return new ObjectMeta(

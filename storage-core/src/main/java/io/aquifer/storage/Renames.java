@@ -26,9 +26,10 @@ import java.util.zip.CRC32C;
  *
  * <p>A name record is the file {@code renames/<id>} on every online drive, where {@code <id>} is
  * the object's reclaim id (its data id for a single put, its manifest id for a multipart object):
- * {@code "AQRN" format bucket key version crc32c}. It says "the data {@code <id>} is the object
- * {@code bucket/key} at {@code version}", and in {@code rebuild-index} it replaces the key and
- * version taken from the shard headers and trailers (or the manifest); the newest version per key
+ * {@code "AQRN" format bucket key version attributes crc32c}. It says "the data {@code <id>} is the
+ * object {@code bucket/key} at {@code version}, with these attributes", and in {@code
+ * rebuild-index} it replaces the key, version and attributes taken from the shard headers and
+ * trailers (or the manifest); a change of attributes writes one too. The newest version per key
  * still wins, and across drives the record with the highest version wins. A record is written to a
  * temporary file, synced and renamed over the previous one, so each drive holds a whole old or a
  * whole new record. It is removed after the data it names is reclaimed (after, so that a crash in
@@ -54,8 +55,11 @@ final class Renames {
   static final String OPS_DIR = "renames/ops";
   private static final byte[] MAGIC = {'A', 'Q', 'R', 'N'};
   private static final byte[] OP_MAGIC = {'A', 'Q', 'R', 'O'};
-  private static final int FORMAT = 1;
-  private static final int UNDO_FORMAT = 1;
+
+  /** Format 2 adds the object's attributes to each name; format 1 records are still read. */
+  private static final int FORMAT = 2;
+
+  private static final int UNDO_FORMAT = 2;
 
   private Renames() {}
 
@@ -63,8 +67,14 @@ final class Renames {
    * The name of one piece of data.
    *
    * @param id the reclaim id (data id or manifest id)
+   * @param attributes the object's attributes at that version (a chmod changes them), or null for a
+   *     record of format 1, which did not hold them: the data's own apply
    */
-  record Name(byte[] id, String bucket, String key, long version) {
+  record Name(byte[] id, String bucket, String key, long version, Map<String, String> attributes) {
+    Name {
+      attributes = attributes == null ? null : Map.copyOf(attributes);
+    }
+
     String hex() {
       return HexFormat.of().formatHex(id);
     }
@@ -80,9 +90,7 @@ final class Renames {
             out -> {
               out.write(MAGIC);
               out.writeByte(FORMAT);
-              MetaFormat.writeString(out, n.bucket());
-              MetaFormat.writeString(out, n.key());
-              out.writeLong(n.version());
+              writeName(out, n);
             });
     CRC32C crc = new CRC32C();
     crc.update(body);
@@ -105,11 +113,10 @@ final class Renames {
           Arrays.copyOfRange(file, MAGIC.length, file.length - 4),
           in -> {
             int f = in.readUnsignedByte();
-            if (f != FORMAT) {
+            if (f != 1 && f != FORMAT) {
               throw new IOException("unknown rename record format " + f);
             }
-            return new Name(
-                id, MetaFormat.readString(in), MetaFormat.readString(in), in.readLong());
+            return readName(in, id, f);
           });
     } catch (StorageException e) {
       return null;
@@ -265,10 +272,10 @@ final class Renames {
           Arrays.copyOfRange(file, OP_MAGIC.length, file.length - 4),
           in -> {
             int f = in.readUnsignedByte();
-            if (f != FORMAT) {
+            if (f != 1 && f != FORMAT) {
               throw new IOException("unknown rename operation format " + f);
             }
-            return readNames(in);
+            return readNames(in, f);
           });
     } catch (StorageException e) {
       return null;
@@ -280,13 +287,32 @@ final class Renames {
     out.writeInt(names.size());
     for (Name n : names) {
       out.write(n.id());
-      MetaFormat.writeString(out, n.bucket());
-      MetaFormat.writeString(out, n.key());
-      out.writeLong(n.version());
+      writeName(out, n);
     }
   }
 
-  private static List<Name> readNames(java.io.DataInputStream in) throws IOException {
+  /** Bucket, key, version and (format 2) the attributes, when known, of one name. */
+  private static void writeName(java.io.DataOutputStream out, Name n) throws IOException {
+    MetaFormat.writeString(out, n.bucket());
+    MetaFormat.writeString(out, n.key());
+    out.writeLong(n.version());
+    out.writeBoolean(n.attributes() != null);
+    if (n.attributes() != null) {
+      MetaFormat.writeMap(out, n.attributes());
+    }
+  }
+
+  private static Name readName(java.io.DataInputStream in, byte[] id, int format)
+      throws IOException {
+    String bucket = MetaFormat.readString(in);
+    String key = MetaFormat.readString(in);
+    long version = in.readLong();
+    Map<String, String> attributes =
+        format >= 2 && in.readBoolean() ? MetaFormat.readMap(in) : null;
+    return new Name(id, bucket, key, version, attributes);
+  }
+
+  private static List<Name> readNames(java.io.DataInputStream in, int format) throws IOException {
     int n = in.readInt();
     if (n < 0 || n > 10_000_000) {
       throw new IOException("bad name count " + n);
@@ -297,7 +323,7 @@ final class Renames {
       if (id.length != 16) {
         throw new IOException("truncated name");
       }
-      out.add(new Name(id, MetaFormat.readString(in), MetaFormat.readString(in), in.readLong()));
+      out.add(readName(in, id, format));
     }
     return out;
   }
@@ -432,10 +458,10 @@ final class Renames {
         v,
         in -> {
           int f = in.readUnsignedByte();
-          if (f != UNDO_FORMAT) {
+          if (f != 1 && f != UNDO_FORMAT) {
             throw new IOException("unknown rename undo format " + f);
           }
-          return readNames(in);
+          return readNames(in, f);
         });
   }
 
@@ -451,7 +477,8 @@ final class Renames {
   static void rollback(StoreCore core, byte[] opId, List<Name> undo) {
     List<Name> restored = new ArrayList<>(undo.size());
     for (Name n : undo) {
-      restored.add(new Name(n.id(), n.bucket(), n.key(), core.versionAbove(n.version())));
+      restored.add(
+          new Name(n.id(), n.bucket(), n.key(), core.versionAbove(n.version()), n.attributes()));
     }
     write(core, restored, 0);
     deleteOp(core, opId);

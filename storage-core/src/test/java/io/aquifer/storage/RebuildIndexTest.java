@@ -95,4 +95,90 @@ class RebuildIndexTest {
       s.put("after", "x", new byte[] {1}, PutOptions.DEFAULT);
     }
   }
+
+  /**
+   * Attributes changed after the write (a mount's chmod, chown, utimens) are restored by
+   * rebuild-index, for shard, packed and multipart objects, also across renames before and after.
+   */
+  @Test
+  void restoresAttributesChangedAfterTheWrite() throws Exception {
+    StorageConfig c = TestStores.config(dir, 4, 2, 2);
+    Map<String, Map<String, String>> want = new LinkedHashMap<>();
+    try (ObjectStore s = ObjectStores.open(c)) {
+      s.createBucket("attrs");
+      PutOptions written = PutOptions.DEFAULT.withAttributes(Map.of("pfs-mode", "420"));
+      s.put("attrs", "packed", TestStores.random(1, 100), written);
+      s.put("attrs", "shards", TestStores.random(2, 300_000), written);
+      String up = s.createUpload("attrs", "multi", written);
+      String e1;
+      try (ObjectWriter w = s.newPartWriter("attrs", "multi", up, 1)) {
+        w.write(new byte[5000], 0, 5000);
+        e1 = w.commit().etag();
+      }
+      s.completeUpload(
+          "attrs", "multi", up, List.of(new CompletedPart(1, e1)), WriteCondition.none());
+      for (String k : List.of("packed", "shards", "multi")) {
+        long before = ((LocalObjectStore) s).meta("attrs", k).version();
+        ObjectInfo i =
+            s.updateAttributes(
+                "attrs", k, Map.of("pfs-mode", "384", "pfs-uid", "1000"), java.util.Set.of());
+        assertEquals(Map.of("pfs-mode", "384", "pfs-uid", "1000"), i.attributes());
+        assertTrue(((LocalObjectStore) s).meta("attrs", k).version() > before, "a new version");
+        want.put(k, i.attributes());
+      }
+      // renamed after the change: the new name keeps the changed attributes
+      s.rename("attrs", "packed", "dir/packed", false);
+      want.put("dir/packed", want.remove("packed"));
+      // changed after a rename: the record at the new name carries them
+      s.rename("attrs", "shards", "dir/shards", false);
+      s.updateAttributes(
+          "attrs", "dir/shards", Map.of("pfs-gid", "7"), java.util.Set.of("pfs-uid"));
+      want.remove("shards");
+      want.put("dir/shards", Map.of("pfs-mode", "384", "pfs-gid", "7"));
+      // a change that changes nothing writes nothing and keeps the version
+      long v = ((LocalObjectStore) s).meta("attrs", "multi").version();
+      s.updateAttributes("attrs", "multi", Map.of("pfs-mode", "384"), java.util.Set.of());
+      assertEquals(v, ((LocalObjectStore) s).meta("attrs", "multi").version());
+      for (var e : want.entrySet()) {
+        assertEquals(e.getValue(), s.head("attrs", e.getKey()).attributes(), e.getKey());
+      }
+    }
+    TestStores.deleteTree(c.indexDir());
+    ObjectStores.rebuildIndex(c);
+    try (ObjectStore s = ObjectStores.open(c)) {
+      assertEquals(
+          List.copyOf(new java.util.TreeSet<>(want.keySet())),
+          s.list("attrs", ListQuery.prefix("")).objects().stream().map(ObjectInfo::key).toList());
+      for (var e : want.entrySet()) {
+        assertEquals(e.getValue(), s.head("attrs", e.getKey()).attributes(), e.getKey());
+      }
+    }
+  }
+
+  /** A name record of format 1 (before attributes were recorded) still reads, as "as written". */
+  @Test
+  void readsNameRecordsOfTheFirstFormat() {
+    byte[] id = TestStores.random(3, 16);
+    byte[] body =
+        MetaFormat.write(
+            out -> {
+              out.write(new byte[] {'A', 'Q', 'R', 'N', 1});
+              MetaFormat.writeString(out, "b");
+              MetaFormat.writeString(out, "k");
+              out.writeLong(42);
+            });
+    var crc = new java.util.zip.CRC32C();
+    crc.update(body);
+    byte[] file =
+        java.nio.ByteBuffer.allocate(body.length + 4)
+            .put(body)
+            .putInt((int) crc.getValue())
+            .array();
+    Renames.Name n = Renames.decode(id, file);
+    assertEquals("k", n.key());
+    assertEquals(42, n.version());
+    assertEquals(null, n.attributes());
+    Renames.Name now = new Renames.Name(id, "b", "k2", 43, Map.of("pfs-mode", "384"));
+    assertEquals(now.attributes(), Renames.decode(id, Renames.encode(now)).attributes());
+  }
 }

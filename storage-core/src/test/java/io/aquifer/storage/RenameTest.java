@@ -341,8 +341,10 @@ class RenameTest {
     ObjectMeta m = ls.meta("data", from);
     byte[] id = LocalObjectStore.reclaimId(m);
     byte[] op = ls.core().newId();
-    Renames.begin(ls.core(), op, List.of(new Renames.Name(id, "data", from, m.version() + 1)));
-    Renames.writeOp(ls.core(), op, List.of(new Renames.Name(id, "data", to, m.version() + 1)), 3);
+    Renames.begin(
+        ls.core(), op, List.of(new Renames.Name(id, "data", from, m.version() + 1, Map.of())));
+    Renames.writeOp(
+        ls.core(), op, List.of(new Renames.Name(id, "data", to, m.version() + 1, Map.of())), 3);
     return d;
   }
 
@@ -391,7 +393,7 @@ class RenameTest {
     Renames.writeOp(
         ls.core(),
         ls.core().newId(),
-        List.of(new Renames.Name(id, "data", "new", moved.version())),
+        List.of(new Renames.Name(id, "data", "new", moved.version(), Map.of())),
         3);
     store.close();
     store = ObjectStores.open(config);
