@@ -63,12 +63,15 @@ final class NodeProcess implements AutoCloseable {
             });
   }
 
-  /** The environment of a node or command: the test's, without root credentials. */
+  /**
+   * The environment of a node or command: the test's, without root credentials, and with Netty's
+   * leak detector tracking every buffer ({@link #assertNoLeaks} reads what it reports).
+   */
   static Map<String, String> env(ProcessBuilder pb, Map<String, String> extra) {
     Map<String, String> env = pb.environment();
     env.remove("AQUIFER_ROOT_ACCESS_KEY");
     env.remove("AQUIFER_ROOT_SECRET_KEY");
-    env.put("AQUIFER_JAVA_OPTS", "-Xmx384m");
+    env.put("AQUIFER_JAVA_OPTS", "-Xmx384m -Dio.netty.leakDetection.level=paranoid");
     env.putAll(extra);
     return env;
   }
@@ -181,11 +184,34 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** Ends the process if it still runs; fails if its log reports a leaked Netty buffer. */
   @Override
   public void close() {
     if (process.isAlive()) {
       process.destroyForcibly();
       process.onExit().join();
+    }
+    assertNoLeaks(stderr);
+  }
+
+  /**
+   * Fails when a process's log holds a report of Netty's leak detector (a pooled buffer collected
+   * without its release: memory the pool never gets back).
+   */
+  static void assertNoLeaks(Path log) {
+    String text;
+    try {
+      text = Files.readString(log);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    int at = text.indexOf("LEAK: ");
+    if (at >= 0) {
+      throw new AssertionError(
+          "Netty reported a leaked buffer in "
+              + log
+              + ":\n"
+              + text.substring(Math.max(0, at - 200)));
     }
   }
 

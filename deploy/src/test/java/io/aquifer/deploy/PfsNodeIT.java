@@ -313,6 +313,7 @@ class PfsNodeIT {
             mount.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "no exit after SIGTERM");
         assertEquals(0, mount.exitValue(), read(mountErr));
         assertTrue(!read(mountErr).contains("SLF4J"), read(mountErr)); // Netty logs through JUL
+        NodeProcess.assertNoLeaks(mountErr);
         assertTrue(!mounted(mnt), "still mounted after SIGTERM");
         try (var left = java.nio.file.Files.list(mnt)) {
           assertEquals(0, left.count()); // the files were in the bucket, not the directory
