@@ -596,18 +596,7 @@ final class LocalObjectStore implements ObjectStore {
           core,
           List.of(new Renames.Name(reclaimId(m), bucket, key, version, attrs)),
           core.writeQuorum(core.config.dataShards(), core.config.parityShards()));
-      ObjectMeta updated =
-          new ObjectMeta(
-              version,
-              m.size(),
-              m.etag(),
-              m.mtimeMillis(),
-              m.contentType(),
-              m.userMetadata(),
-              attrs,
-              m.manifestId(),
-              m.segments(),
-              m.packed());
+      ObjectMeta updated = m.withVersion(version).withAttributes(attrs);
       kv.put(core.objects, okey, MetaFormat.encodeObject(updated));
       return updated.info(bucket, key);
     } finally {
