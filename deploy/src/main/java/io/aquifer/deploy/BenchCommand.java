@@ -3,6 +3,7 @@ package io.aquifer.deploy;
 import io.aquifer.bench.ec.EcBench;
 import io.aquifer.bench.fs.FsBench;
 import io.aquifer.bench.s3.S3Bench;
+import io.aquifer.deploy.node.LogSetup;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,8 @@ import picocli.CommandLine.Command;
         "Measure throughput and latency as a client; 'aquifer bench s3|fs|ec --help' for options.",
     subcommands = {BenchCommand.S3.class, BenchCommand.Fs.class, BenchCommand.Ec.class})
 final class BenchCommand extends GroupCommand {
+  // Each bench logs warnings on standard error through JUL, as the node does (LogSetup): Netty's
+  // client would otherwise log into slf4j, which has no binding here and prints its own warning.
 
   /** {@code aquifer bench s3 ...}: hands its arguments, {@code --help} included, to the bench. */
   @Command(
@@ -39,6 +42,7 @@ final class BenchCommand extends GroupCommand {
 
     @Override
     public Integer call() {
+      LogSetup.configure("logfmt", "warn", false);
       return S3Bench.run(args.toArray(String[]::new), out, err);
     }
   }
@@ -61,6 +65,7 @@ final class BenchCommand extends GroupCommand {
 
     @Override
     public Integer call() {
+      LogSetup.configure("logfmt", "warn", false);
       return FsBench.run(args.toArray(String[]::new), out, err);
     }
   }
@@ -82,6 +87,7 @@ final class BenchCommand extends GroupCommand {
 
     @Override
     public Integer call() {
+      LogSetup.configure("logfmt", "warn", false);
       return EcBench.run(args.toArray(String[]::new), out, err);
     }
   }

@@ -116,6 +116,8 @@ class NodeIT {
               "1s");
       assertEquals(0, bench.exitCode(), bench.toString());
       assertTrue(bench.stdout().contains("ops/s"), bench.stdout());
+      // its Netty client logs through JUL like the node, not into slf4j without a binding
+      assertTrue(!bench.stderr().contains("SLF4J"), bench.stderr());
       assertEquals(200, node.adminGet("/health/live").statusCode());
       HttpResponse<String> ready = node.adminGet("/health/ready");
       assertEquals(200, ready.statusCode(), ready.body());
