@@ -385,7 +385,12 @@ public final class FileService {
       int uid = old.map(FileAttr::uid).orElse(config.uid());
       int gid = old.map(FileAttr::gid).orElse(config.gid());
       ObjectWriter w =
-          store.newWriter(bucket, p, PutOptions.DEFAULT.withAttributes(Attrs.owner(m, uid, gid)));
+          store.newWriter(
+              bucket,
+              p,
+              PutOptions.DEFAULT
+                  .withAttributes(Attrs.owner(m, uid, gid))
+                  .withMd5EtagMaxSize(config.md5EtagMaxSize()));
       return new FileOutput(this, bucket, p, w);
     } catch (StorageException e) {
       throw fail("write", bucket, p, e);

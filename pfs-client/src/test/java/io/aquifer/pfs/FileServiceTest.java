@@ -4,6 +4,7 @@ import static io.aquifer.pfs.PfsFixture.BUCKET;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -140,6 +141,33 @@ class FileServiceTest {
     assertErrno(Errno.ENOENT, () -> fs.unlink(BUCKET, "g"));
     fs.unlink(BUCKET, "f");
     assertErrno(Errno.ENOENT, () -> fs.getattr(BUCKET, "f"));
+  }
+
+  /**
+   * A file above the configured size gets a checksum ETag in S3's multipart form, which follows the
+   * content; up to it, the content's MD5.
+   */
+  @Test
+  void filesAboveTheMd5LimitGetChecksumEtags() throws Exception {
+    try (PfsFixture f = new PfsFixture(FileServiceConfig.defaults().withMd5EtagMaxSize(200_000))) {
+      byte[] big = PfsFixture.random(7, 300_000);
+      byte[] small = PfsFixture.random(8, 200_000);
+      f.service.write(BUCKET, "big", new ByteArrayInputStream(big), 0644);
+      f.service.write(BUCKET, "small", new ByteArrayInputStream(small), 0644);
+      String etag = f.store.head(BUCKET, "big").etag();
+      assertTrue(etag.matches("[0-9a-f]{32}-[0-9]+"), etag);
+      assertEquals(PfsFixture.md5(small), f.store.head(BUCKET, "small").etag());
+      f.service.write(BUCKET, "same", new ByteArrayInputStream(big), 0644);
+      assertEquals(etag, f.store.head(BUCKET, "same").etag(), "the same bytes, the same ETag");
+      big[123_456] ^= 1;
+      f.service.write(BUCKET, "changed", new ByteArrayInputStream(big), 0644);
+      assertNotEquals(etag, f.store.head(BUCKET, "changed").etag(), "other bytes, another ETag");
+      try (var r = f.store.get(BUCKET, "changed")) {
+        assertArrayEquals(big, r.asInputStream().readAllBytes());
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class, () -> FileServiceConfig.defaults().withMd5EtagMaxSize(-1));
   }
 
   @Test

@@ -4,8 +4,6 @@ import io.aquifer.storage.codec.ErasureCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -84,7 +82,7 @@ final class StripeWriter implements ObjectWriter {
   private final Thread[] writeback;
   private final IOException[] writebackErrors;
   private final Set<Integer> lost = new LinkedHashSet<>();
-  private final MessageDigest md5;
+  private final EtagHasher etag;
   private int fill;
   private long written;
   private boolean done;
@@ -109,11 +107,7 @@ final class StripeWriter implements ObjectWriter {
     this.k = layout.k();
     this.m = layout.m();
     this.blockSize = layout.blockSize();
-    try {
-      this.md5 = MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is required by the JDK", e);
-    }
+    this.etag = new EtagHasher(options.md5EtagMaxSize());
     this.outs = new ShardOutput[k + m];
     this.sinceWriteback = new long[k + m];
     this.writeback = new Thread[k + m];
@@ -279,13 +273,9 @@ final class StripeWriter implements ObjectWriter {
     Threads.rethrow(he, "stripe MD5");
   }
 
-  /** Adds the first {@code bytes} of a stripe's data (blocks in order) to the MD5. */
+  /** Adds the first {@code bytes} of a stripe's data (blocks in order) to the ETag. */
   private void hashData(ByteBuffer[] regions, int bytes) {
-    for (int i = 0; bytes > 0; i++) {
-      int n = Math.min(blockSize, bytes);
-      md5.update(regions[i].slice(0, n));
-      bytes -= n;
-    }
+    etag.addStripe(regions, blockSize, bytes);
   }
 
   /**
@@ -436,7 +426,7 @@ final class StripeWriter implements ObjectWriter {
             fill == k * blockSize ? blockSize : relayoutLastStripe(fill));
         fill = 0;
       }
-      String etag = StoreCore.etag(md5.digest(), expectedMd5);
+      String etag = this.etag.etag(expectedMd5);
       Map<String, String> attributes = StoreCore.attributes(options, extraAttributes);
       long version = core.nextVersion();
       long mtime = core.clock.millis();

@@ -38,7 +38,7 @@ public record NodeConfig(
     storage = storage == null ? new StorageSection(null, null, null, null, null) : storage;
     s3 = s3 == null ? new S3Section(null, null, null, null, null, null, null, null, null) : s3;
     admin = admin == null ? new AdminSection(null) : admin;
-    pfs = pfs == null ? new PfsSection(null, null, null, null, null, null, null, null) : pfs;
+    pfs = pfs == null ? new PfsSection(null, null, null, null, null, null, null, null, null) : pfs;
     log = log == null ? new LogSection(null, null, null) : log;
     auth = auth == null ? new AuthSection(null, null) : auth;
     if (data.isBlank()) {
@@ -354,6 +354,9 @@ public record NodeConfig(
    * @param windowSize per-connection receive window (default 16MiB)
    * @param maxReadInflight reply memory of all reads in flight together (default 64MiB)
    * @param drainTimeout how long a stop waits for requests in flight (default 30s)
+   * @param md5EtagMaxSize the largest file written through pfs whose ETag is the MD5 of its content
+   *     (default 8MiB, aws-cli's multipart threshold); a larger one gets a checksum ETag in S3's
+   *     multipart form, which costs no MD5 beyond this size
    */
   public record PfsSection(
       Boolean enabled,
@@ -363,7 +366,8 @@ public record NodeConfig(
       DataSize maxFrameSize,
       DataSize windowSize,
       DataSize maxReadInflight,
-      Duration drainTimeout) {
+      Duration drainTimeout,
+      DataSize md5EtagMaxSize) {
     /** Fills in defaults. */
     public PfsSection {
       enabled = enabled == null ? Boolean.TRUE : enabled;
@@ -374,6 +378,7 @@ public record NodeConfig(
       windowSize = windowSize == null ? DataSize.ofMiB(16) : windowSize;
       maxReadInflight = maxReadInflight == null ? DataSize.ofMiB(64) : maxReadInflight;
       drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
+      md5EtagMaxSize = md5EtagMaxSize == null ? DataSize.ofMiB(8) : md5EtagMaxSize;
       if (maxRenameEntries < 0) {
         throw new IllegalArgumentException("pfs.max-rename-entries: must be at least 0");
       }
@@ -416,7 +421,8 @@ public record NodeConfig(
           maxFrameSize,
           windowSize,
           maxReadInflight,
-          drainTimeout);
+          drainTimeout,
+          md5EtagMaxSize);
     }
   }
 

@@ -61,7 +61,10 @@ final class PfsServer implements AutoCloseable {
       FileServiceObserver observer) {
     FileService service =
         new FileService(
-            store, FileServiceConfig.defaults().withMaxRenameEntries(pfs.maxRenameEntries()));
+            store,
+            FileServiceConfig.defaults()
+                .withMaxRenameEntries(pfs.maxRenameEntries())
+                .withMd5EtagMaxSize(pfs.md5EtagMaxSize().bytes()));
     FileServiceHandler handler =
         new FileServiceHandler(
             service,

@@ -91,6 +91,7 @@ class ConfigLoaderTest {
               window-size: 32MiB
               max-read-inflight: 128MiB
               drain-timeout: 5s
+              md5-etag-max-size: 0
             log:
               format: json
               level: debug
@@ -120,7 +121,8 @@ class ConfigLoaderTest {
             DataSize.ofMiB(4),
             DataSize.ofMiB(32),
             DataSize.ofMiB(128),
-            Duration.ofSeconds(5)),
+            Duration.ofSeconds(5),
+            DataSize.ofBytes(0)),
         c.pfs());
   }
 
