@@ -53,7 +53,15 @@ final class ShardOutput {
    * writes (or, in direct mode, carries) the header.
    */
   static ShardOutput create(Drive d, byte[] id, int shard, byte[] header) throws IOException {
-    boolean direct = d.direct();
+    return create(d, id, shard, header, d.direct());
+  }
+
+  /**
+   * Like {@link #create(Drive, byte[], int, byte[])}, in the given mode (the drive's, read once by
+   * a writer that placed the first block with {@link #carriedAtStart}).
+   */
+  static ShardOutput create(Drive d, byte[] id, int shard, byte[] header, boolean direct)
+      throws IOException {
     FileChannel ch = direct ? d.createDirectShard(id, shard) : d.createShard(id, shard);
     ShardOutput out = new ShardOutput(d.shardPath(id, shard), direct, ch);
     try {
@@ -79,6 +87,14 @@ final class ShardOutput {
     }
     carried = header.length - prefix;
     carry.put(0, header, prefix, carried);
+  }
+
+  /**
+   * The bytes carried right after a header of {@code headerLength} bytes: where the first block
+   * starts in its slot, known before the file exists.
+   */
+  static int carriedAtStart(int headerLength, boolean direct) {
+    return direct ? headerLength % ALIGN : 0;
   }
 
   /** Whether this shard is written with {@code O_DIRECT}. */

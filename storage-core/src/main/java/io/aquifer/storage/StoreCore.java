@@ -230,8 +230,8 @@ final class StoreCore {
 
   /**
    * Lays out new data: picks an id and drives (online drives first, in rotation order) and records
-   * a pending entry, synced (a group commit), so a crash before commit leaves nothing behind after
-   * the next start.
+   * a pending entry, not yet synced: the caller must {@link #syncPending} before it creates a shard
+   * file, so a crash before commit leaves nothing behind after the next start.
    */
   DataRef newLayout(String bucket, String key, String uploadId) {
     int k = config.dataShards();
@@ -256,13 +256,19 @@ final class StoreCore {
       b.put(garbage, garbageKey(PENDING, id), MetaFormat.encodeObject(garbageOf(ref, null)));
       kv.commit(b, KvDurability.NONE);
     }
+    return ref;
+  }
+
+  /**
+   * Makes the pending entries recorded so far durable (see {@link #newLayout}); a no-op when the
+   * index is not synced. A writer calls it before it creates any shard file: packed puts do not
+   * sync the index, so without it a power loss could take the entry and the commit both and leave
+   * whole shard files of an unanswered put that only rebuild-index would find (and restore).
+   */
+  void syncPending() {
     if (kv.durability() == KvDurability.SYNC) {
-      // Durable before any shard file exists: packed puts no longer sync the index, so without
-      // this a power loss could take the entry and the commit both and leave whole shard files
-      // of an unanswered put that only rebuild-index would find (and restore).
       syncIndex();
     }
-    return ref;
   }
 
   static byte[] garbageKey(byte kind, byte[] id) {

@@ -14,9 +14,15 @@ import java.util.zip.CRC32C;
 /**
  * The write path: bytes are copied once into a stripe buffer, k data blocks are erasure-coded into
  * m parity blocks, each block gets a CRC32C and is appended to its shard file, the k + m shards of
- * a stripe in parallel (a virtual thread each). MD5 is computed as the bytes are copied. On commit
- * the trailers are written, every shard file and its directory is forced to stable storage in
- * parallel, and then the {@link Committer} switches the index.
+ * a stripe in parallel (a virtual thread each). MD5 is computed stripe by stripe on a thread of its
+ * own. On commit the trailers are written, every shard file is forced to stable storage in parallel
+ * (their directories were synced in the background once the files existed), and then the {@link
+ * Committer} switches the index.
+ *
+ * <p>The pending entry of the data is synced, and only then are the shard files created, on a
+ * virtual thread started by the constructor, while the caller fills the first stripe; the first
+ * hand-off (or the commit) waits for it. Where a block starts in its slot depends only on the
+ * header's length and the drive's mode, so the first stripe is placed before its file exists.
  *
  * <p>On a drive that takes {@code O_DIRECT} the shard's data goes straight from the stripe buffer
  * to the device ({@link ShardOutput}). Each shard's region is then placed in its aligned slot just
@@ -32,12 +38,17 @@ import java.util.zip.CRC32C;
  * shard at commit (the kernel reports a write error to one fsync only, so it must not be dropped);
  * the commit's own force still covers everything.
  *
- * <p>Two stripe buffers make a pipeline: while a virtual thread encodes and writes a full stripe,
- * the caller fills the other one (copy and MD5), so the two halves of the work use two cores. The
- * second buffer is taken only if the memory budget has room at that moment; otherwise stripes are
- * flushed on the caller's thread.
+ * <p>Up to {@link #RING} stripe buffers make a pipeline: while the caller fills one, the full ones
+ * before it are hashed (MD5, one thread per stripe, each waiting for the one before) and encoded
+ * and written (likewise, in order), so the hash of a stripe never waits for the writes of the
+ * previous one, and the sequential MD5, which bounds one stream, always has a stripe to work on.
+ * Buffers beyond the first are taken only if the memory budget has room at that moment; with none,
+ * stripes are hashed and flushed on the caller's thread.
  */
 final class StripeWriter implements ObjectWriter {
+  /** Stripe buffers of one writer at most: one filled, the others hashed and flushed. */
+  static final int RING = 3;
+
   /** Bytes appended to a shard between background writeback forces. */
   static final long WRITEBACK_BYTES = 8L << 20;
 
@@ -68,20 +79,30 @@ final class StripeWriter implements ObjectWriter {
   private ByteBuffer current;
   private ByteBuffer[] regions;
   private int[] offsets;
-  private ByteBuffer spareStripe; // the second buffer, owned like stripe; null until taken
-  private ByteBuffer other; // of stripe and spareStripe, the one not being filled
-  private boolean noSpare;
-  private Thread flushing;
-  private volatile Throwable flushError;
-  // MD5 of a full stripe's data, on its own thread while the flush writes it and the caller fills
-  // the other buffer; stripes are hashed in order (each handOff first waits for the previous one)
-  private Thread hashing;
-  private volatile Throwable hashError;
+  // the pipeline: a ring of up to RING stripe buffers (the first is stripe, the others taken only
+  // when the budget has room at that moment); while the caller fills one, the full ones before it
+  // are hashed and flushed. MD5 and flush each run on a chain of virtual threads, one per stripe,
+  // each joining the previous one of its chain first, so stripes are hashed in order and written in
+  // order, and the hash of a stripe never waits for the writes of the one before it.
+  private final List<ByteBuffer> ring = new ArrayList<>(RING);
+  private final Thread[] hashOf =
+      new Thread[RING]; // per ring buffer: the threads last started on it
+  private final Thread[] flushOf = new Thread[RING];
+  private int cur; // the ring buffer being filled
+  private boolean ringFull;
+  private Thread lastHash;
+  private Thread lastFlush;
+  private volatile Throwable pipelineError;
+  private final boolean[] direct;
   private final ShardOutput[] outs;
   private final long[] sinceWriteback;
   private final Thread[] writeback;
   private final IOException[] writebackErrors;
   private final Set<Integer> lost = new LinkedHashSet<>();
+  private Thread opening;
+  private volatile Throwable openError;
+  private final Thread[] dirSyncs;
+  private final IOException[] dirErrors;
   private final EtagHasher etag;
   private int fill;
   private long written;
@@ -112,40 +133,96 @@ final class StripeWriter implements ObjectWriter {
     this.sinceWriteback = new long[k + m];
     this.writeback = new Thread[k + m];
     this.writebackErrors = new IOException[k + m];
+    this.dirSyncs = new Thread[k + m];
+    this.dirErrors = new IOException[k + m];
+    this.direct = new boolean[k + m];
     this.stripe = core.buffers.acquire(StripeBuffers.size(k + m, blockSize));
+    ring.add(stripe);
     try {
-      openShards(uploadId, partNumber);
-      this.current = stripe;
+      byte[][] headers = new byte[k + m][];
       this.offsets = new int[k + m];
       for (int i = 0; i < k + m; i++) {
-        offsets[i] = outs[i] == null ? 0 : outs[i].carried();
+        Drive d = core.drives.get(layout.drives()[i]);
+        if (!d.online()) {
+          lost.add(i);
+          continue;
+        }
+        headers[i] = ShardFormat.header(layout, i, bucket, key, uploadId, partNumber);
+        direct[i] = d.direct();
+        offsets[i] = ShardOutput.carriedAtStart(headers[i].length, direct[i]);
       }
+      checkQuorum();
+      this.current = stripe;
       this.regions = StripeBuffers.regions(stripe, k + m, blockSize, offsets);
+      // the pending entry's sync and the file creations overlap the filling of the first stripe
+      opening =
+          Thread.ofVirtual()
+              .name("aquifer-shard-open")
+              .start(
+                  () -> {
+                    try {
+                      openShards(headers);
+                    } catch (Throwable t) {
+                      openError = t;
+                    }
+                  });
     } catch (RuntimeException e) {
       abort();
       throw e;
     }
   }
 
-  private void openShards(String uploadId, int partNumber) {
+  /**
+   * Makes the pending entry durable, then creates the shard files with their headers; with durable
+   * writes, starts syncing each file's directory entry.
+   */
+  private void openShards(byte[][] headers) {
+    core.syncPending();
     for (int i = 0; i < k + m; i++) {
-      Drive d = core.drives.get(layout.drives()[i]);
-      if (!d.online()) {
-        lost.add(i);
+      if (headers[i] == null) {
         continue;
       }
+      Drive d = core.drives.get(layout.drives()[i]);
       try {
-        outs[i] =
-            ShardOutput.create(
-                d,
-                layout.id(),
-                i,
-                ShardFormat.header(layout, i, bucket, key, uploadId, partNumber));
+        outs[i] = ShardOutput.create(d, layout.id(), i, headers[i], direct[i]);
       } catch (IOException e) {
         failShard(i, d, "create", e);
       }
     }
     checkQuorum();
+    if (core.config.durable()) {
+      for (int i = 0; i < k + m; i++) {
+        if (outs[i] == null) {
+          continue;
+        }
+        int shard = i;
+        Path dir = core.drives.get(layout.drives()[i]).shardPath(layout.id(), i).getParent();
+        dirSyncs[i] =
+            Thread.ofVirtual()
+                .name("aquifer-shard-dir-sync")
+                .start(
+                    () -> {
+                      try {
+                        Drive.syncDirectory(dir);
+                      } catch (IOException e) {
+                        dirErrors[shard] = e;
+                      }
+                    });
+      }
+    }
+  }
+
+  /** Waits for the shard files to be created (see {@link #openShards}) and rethrows its failure. */
+  private void awaitOpen() {
+    Thread t = opening;
+    if (t == null) {
+      return;
+    }
+    opening = null;
+    Threads.joinAll(t);
+    Throwable e = openError;
+    openError = null;
+    Threads.rethrow(e, "shard create");
   }
 
   private void failShard(int i, Drive d, String what, IOException e) {
@@ -203,21 +280,25 @@ final class StripeWriter implements ObjectWriter {
     return written;
   }
 
-  /** Starts flushing the full current stripe and switches to the other buffer. */
+  /** Starts hashing and flushing the full current stripe and switches to the next ring buffer. */
   private void handOff() {
-    awaitFlush();
-    if (spareStripe == null && !noSpare) {
-      spareStripe = core.buffers.tryAcquire(stripe.capacity());
-      noSpare = spareStripe == null;
-      other = spareStripe;
-    }
+    awaitOpen();
+    rethrowPipeline();
     // where each shard's next block goes: past what it will carry after this stripe
     int[] next = new int[k + m];
     for (int i = 0; i < k + m; i++) {
-      ShardOutput out = outs[i];
-      next[i] = out == null ? 0 : out.carriedAfter(offsets[i], blockSize + DataRef.CRC_BYTES);
+      next[i] = direct[i] ? (offsets[i] + blockSize + DataRef.CRC_BYTES) % ShardOutput.ALIGN : 0;
     }
-    if (noSpare) {
+    if (!ringFull && ring.size() < RING) {
+      ByteBuffer b = core.buffers.tryAcquire(stripe.capacity());
+      if (b == null) {
+        ringFull = true;
+      } else {
+        ring.add(b);
+      }
+    }
+    if (ring.size() == 1) {
+      awaitPipeline();
       hashData(regions, k * blockSize);
       flushStripe(current, regions, offsets, blockSize);
       offsets = next;
@@ -227,50 +308,66 @@ final class StripeWriter implements ObjectWriter {
     ByteBuffer full = current;
     ByteBuffer[] fullRegions = regions;
     int[] fullOffsets = offsets;
-    hashing =
+    Thread prevHash = lastHash;
+    Thread prevFlush = lastFlush;
+    lastHash =
         Thread.ofVirtual()
             .name("aquifer-stripe-md5")
-            .start(
-                () -> {
-                  try {
-                    hashData(fullRegions, k * blockSize);
-                  } catch (Throwable t) {
-                    hashError = t;
-                  }
-                });
-    flushing =
+            .start(() -> afterThen(prevHash, () -> hashData(fullRegions, k * blockSize)));
+    lastFlush =
         Thread.ofVirtual()
             .name("aquifer-stripe-flush")
             .start(
-                () -> {
-                  try {
-                    flushStripe(full, fullRegions, fullOffsets, blockSize);
-                  } catch (Throwable t) {
-                    flushError = t;
-                  }
-                });
-    current = other;
-    other = full;
+                () ->
+                    afterThen(
+                        prevFlush, () -> flushStripe(full, fullRegions, fullOffsets, blockSize)));
+    hashOf[cur] = lastHash;
+    flushOf[cur] = lastFlush;
+    cur = (cur + 1) % ring.size();
+    // the next buffer is free once its last stripe is hashed and written
+    Threads.joinAll(hashOf[cur], flushOf[cur]);
+    hashOf[cur] = null;
+    flushOf[cur] = null;
+    rethrowPipeline();
+    current = ring.get(cur);
     offsets = next;
     regions = StripeBuffers.regions(current, k + m, blockSize, offsets);
   }
 
-  /** Waits for the stripe being flushed in the background and rethrows its failure. */
-  private void awaitFlush() {
-    Thread t = flushing;
-    Thread h = hashing;
-    if (t == null && h == null) {
+  /**
+   * Runs {@code work} after {@code previous} (the same chain's thread of the stripe before) ends,
+   * unless some stripe failed; records the first failure.
+   */
+  private void afterThen(Thread previous, Runnable work) {
+    Threads.joinAll(previous);
+    if (pipelineError != null) {
       return;
     }
-    flushing = null;
-    hashing = null;
-    Threads.joinAll(t, h);
-    Throwable e = flushError;
-    flushError = null;
-    Throwable he = hashError;
-    hashError = null;
-    Threads.rethrow(e, "stripe flush");
-    Threads.rethrow(he, "stripe MD5");
+    try {
+      work.run();
+    } catch (Throwable t) {
+      synchronized (ring) {
+        if (pipelineError == null) {
+          pipelineError = t;
+        }
+      }
+    }
+  }
+
+  private void rethrowPipeline() {
+    Threads.rethrow(pipelineError, "stripe flush");
+  }
+
+  /** Waits for every stripe handed off to be hashed and written, and rethrows a failure. */
+  private void awaitPipeline() {
+    Thread h = lastHash;
+    Thread f = lastFlush;
+    lastHash = null;
+    lastFlush = null;
+    Threads.joinAll(h, f); // each the end of its chain
+    java.util.Arrays.fill(hashOf, null);
+    java.util.Arrays.fill(flushOf, null);
+    rethrowPipeline();
   }
 
   /** Adds the first {@code bytes} of a stripe's data (blocks in order) to the ETag. */
@@ -416,7 +513,8 @@ final class StripeWriter implements ObjectWriter {
   public ObjectInfo commit(Map<String, String> extraAttributes, byte[] expectedMd5) {
     ensureOpen();
     try {
-      awaitFlush();
+      awaitOpen();
+      awaitPipeline();
       if (fill > 0) {
         hashData(regions, fill); // before the last stripe's blocks are laid out anew
         flushStripe(
@@ -469,10 +567,19 @@ final class StripeWriter implements ObjectWriter {
     }
   }
 
-  /** Forces every shard file and its directory entry to stable storage, in parallel. */
+  /**
+   * Waits for the directory syncs started when the files were created, then forces every shard file
+   * to stable storage, in parallel.
+   */
   private void syncShards() {
     if (!core.config.durable()) {
       return;
+    }
+    Threads.joinAll(dirSyncs);
+    for (int i = 0; i < k + m; i++) {
+      if (dirErrors[i] != null && outs[i] != null) {
+        failShard(i, core.drives.get(layout.drives()[i]), "directory sync", dirErrors[i]);
+      }
     }
     List<Thread> threads = new ArrayList<>();
     IOException[] errors = new IOException[k + m];
@@ -482,14 +589,12 @@ final class StripeWriter implements ObjectWriter {
         continue;
       }
       int shard = i;
-      Path dir = core.drives.get(layout.drives()[i]).shardPath(layout.id(), i).getParent();
       threads.add(
           Thread.ofVirtual()
               .start(
                   () -> {
                     try {
                       out.force();
-                      Drive.syncDirectory(dir);
                     } catch (IOException e) {
                       errors[shard] = e;
                     }
@@ -536,11 +641,17 @@ final class StripeWriter implements ObjectWriter {
     }
     done = true;
     try {
-      awaitFlush();
+      awaitOpen();
+    } catch (RuntimeException | Error ignored) {
+      // aborting anyway: everything created is deleted below
+    }
+    try {
+      awaitPipeline();
     } catch (RuntimeException | Error ignored) {
       // aborting anyway: everything written is deleted below
     }
     awaitWriteback();
+    Threads.joinAll(dirSyncs);
     for (int i = 0; i < k + m; i++) {
       if (outs[i] != null) {
         try {
@@ -558,9 +669,8 @@ final class StripeWriter implements ObjectWriter {
   private void releaseBuffer() {
     if (!released) {
       released = true;
-      core.buffers.release(stripe);
-      if (spareStripe != null) {
-        core.buffers.release(spareStripe);
+      for (ByteBuffer b : ring) {
+        core.buffers.release(b);
       }
     }
   }
