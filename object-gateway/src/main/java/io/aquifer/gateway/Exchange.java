@@ -195,6 +195,7 @@ final class Exchange {
               "the connection closed after " + bodyBytes + " bytes of the request body");
         }
         channel.read();
+        metrics.bodyWaits.increment();
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           closeAfter = true;

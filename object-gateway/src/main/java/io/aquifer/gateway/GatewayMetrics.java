@@ -70,6 +70,7 @@ final class GatewayMetrics {
   private final AtomicReferenceArray<Counter> malformed;
   final Counter receivedBytes;
   final Counter sentBytes;
+  final Counter bodyWaits;
 
   GatewayMetrics(MeterRegistry registry, AtomicInteger inFlight, AtomicInteger connections) {
     this.registry = registry;
@@ -95,6 +96,10 @@ final class GatewayMetrics {
         Counter.builder("aquifer.s3.sent.bytes")
             .description("S3 response body bytes sent")
             .baseUnit(BaseUnits.BYTES)
+            .register(registry);
+    bodyWaits =
+        Counter.builder("aquifer.s3.body.waits")
+            .description("Times a request's handler waited for body bytes not yet received")
             .register(registry);
     Gauge.builder("aquifer.s3.inflight.requests", inFlight, AtomicInteger::get)
         .description("S3 requests being handled")

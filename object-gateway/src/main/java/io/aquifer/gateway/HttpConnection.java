@@ -32,6 +32,15 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   private boolean currentBodyDone;
 
   /**
+   * The exchange dispatched during the current read whose handler has not started: it starts when
+   * the read ends ({@link #channelReadComplete}), so that the body bytes that came with the request
+   * head (all of a small PUT's, the empty end of a GET's) are queued before the handler looks for
+   * them. A handler started at once raced the event loop for them and, losing, parked with a
+   * timeout and was woken again: two thread switches and a timer more per request.
+   */
+  private Exchange unstarted;
+
+  /**
    * The header deadline is checked lazily: arming and cancelling it per request only set these
    * fields, and one scheduled check per connection ({@link #headerCheck}), due no later than the
    * deadline, acts on it or schedules itself again. Scheduling and cancelling a task on the event
@@ -104,7 +113,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
       if (msg instanceof HttpContent c) {
         offer(c);
       }
-      gateway.handle(current, this::finished);
+      unstarted = current;
     } else if (msg instanceof HttpContent c) {
       if (current == null) {
         c.release(); // the rest of a body nobody wants (the exchange already ended)
@@ -129,8 +138,18 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     current.offer(c);
   }
 
+  /** Starts the handler of the exchange dispatched in this read, if any. */
+  private void startUnstarted() {
+    Exchange ex = unstarted;
+    if (ex != null) {
+      unstarted = null;
+      gateway.handle(ex, this::finished);
+    }
+  }
+
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    startUnstarted();
     if (current == null) {
       ctx.read();
     } else if (current.wantsMore()) {
@@ -178,6 +197,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     while (!backlog.isEmpty() && (current == null || !currentBodyDone)) {
       dispatch(ctx, backlog.poll());
     }
+    startUnstarted();
     if (current == null || current.wantsMore()) {
       ctx.read();
     }
@@ -255,6 +275,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
       current.inputClosed();
       current.writabilityChanged();
     }
+    startUnstarted(); // it answers, or finds the connection gone, and ends the exchange
     releaseBacklog();
     gateway.connectionClosed();
     ctx.fireChannelInactive();

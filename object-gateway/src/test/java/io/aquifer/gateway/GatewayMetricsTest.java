@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aquifer.gateway.auth.SdkSigning;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -347,5 +348,56 @@ class GatewayMetricsTest {
     assertThrows(S3Exception.class, () -> s3.getBucketAcl(b -> b.bucket("metrics")));
     Await.equal("Unknown 501", 1.0, () -> requests("Unknown", 501));
     assertEquals(1.0, counter("aquifer.s3.errors", "NotImplemented"));
+  }
+
+  /**
+   * A small PUT whose head and body arrive in one write: its handler starts once that read is
+   * decoded and finds the whole body queued, so it never waits for body bytes; a body sent in a
+   * later write than its head does make it wait.
+   */
+  @Test
+  void aBodyThatCameWithItsHeadCostsNoWait() {
+    int port = fx.gateway.address().getPort();
+    Counter waits = registry.get("aquifer.s3.body.waits").counter();
+    Random r = new Random(5);
+    try (RawHttp c = new RawHttp(port)) {
+      for (int i = 0; i < 50; i++) {
+        byte[] data = new byte[4096];
+        r.nextBytes(data);
+        SdkSigning.Wire w =
+            RawHttp.sign(
+                port,
+                "PUT",
+                "/metrics/small" + i,
+                "",
+                data,
+                false,
+                GatewayFixture.SECRET,
+                java.time.Clock.systemUTC());
+        assertEquals(200, c.write(RawHttp.bytes(w, -1, data)).read(false).status());
+      }
+    }
+    assertEquals(0.0, waits.count());
+
+    byte[] data = new byte[4096];
+    SdkSigning.Wire w =
+        RawHttp.sign(
+            port,
+            "PUT",
+            "/metrics/split",
+            "",
+            data,
+            false,
+            GatewayFixture.SECRET,
+            java.time.Clock.systemUTC());
+    byte[] whole = RawHttp.bytes(w, -1, data);
+    byte[] head = java.util.Arrays.copyOf(whole, whole.length - data.length);
+    try (RawHttp c = new RawHttp(port)) {
+      c.write(head);
+      Await.until("the handler waits for the body", () -> waits.count() >= 1.0);
+      c.write(data);
+      assertEquals(200, c.read(false).status());
+    }
+    assertTrue(waits.count() >= 1.0);
   }
 }

@@ -2,6 +2,8 @@ package io.aquifer.storage;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -10,8 +12,15 @@ import java.util.function.LongSupplier;
  * it, or becomes the leader and forces the file once for every write up to the current mark. A
  * failed force fails every later wait on the file: a force after a failed one can succeed without
  * the pages the kernel dropped.
+ *
+ * <p>The state is guarded by a {@link ReentrantLock}, not the object's monitor: a virtual thread
+ * woken from {@code Object.wait} or a contended {@code synchronized} is handed back to the
+ * scheduler through the JDK's unblocker thread (one more thread switch per waiter), where a
+ * condition's signal makes it runnable directly.
  */
 final class GroupForce {
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
   private long forced;
   private boolean syncing;
   private IOException error;
@@ -31,7 +40,8 @@ final class GroupForce {
   void await(FileChannel ch, long mark, LongSupplier current) throws IOException {
     while (true) {
       long target;
-      synchronized (this) {
+      lock.lock();
+      try {
         while (true) {
           if (error != null) {
             throw new IOException("segment sync failed: " + error, error);
@@ -43,7 +53,7 @@ final class GroupForce {
             break;
           }
           try {
-            wait();
+            changed.await();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted waiting for a segment sync");
@@ -51,6 +61,8 @@ final class GroupForce {
         }
         syncing = true;
         target = current.getAsLong();
+      } finally {
+        lock.unlock();
       }
       IOException err = null;
       try {
@@ -58,14 +70,17 @@ final class GroupForce {
       } catch (IOException e) {
         err = e;
       }
-      synchronized (this) {
+      lock.lock();
+      try {
         syncing = false;
         if (err != null) {
           error = err;
         } else {
           forced = Math.max(forced, target);
         }
-        notifyAll();
+        changed.signalAll();
+      } finally {
+        lock.unlock();
       }
     }
   }

@@ -44,6 +44,7 @@ final class LocalObjectStore implements ObjectStore {
   private final Map<String, AtomicInteger> pins = new ConcurrentHashMap<>();
   private final Set<String> deferred = ConcurrentHashMap.newKeySet();
   private final Object bucketIdLock = new Object();
+  private final BucketCache buckets = new BucketCache();
   private volatile boolean closed;
 
   /**
@@ -92,8 +93,18 @@ final class LocalObjectStore implements ObjectStore {
     return bucketLocks.computeIfAbsent(bucket, b -> new ReentrantReadWriteLock());
   }
 
+  /**
+   * The bucket's record, from {@link #buckets} when it was read before and has not changed since.
+   */
   BucketRec bucket(String name) {
     ensureOpen();
+    if (name == null) {
+      Names.checkBucket(name);
+    }
+    return buckets.get(name, this::readBucket);
+  }
+
+  private BucketRec readBucket(String name) {
     Names.checkBucket(name);
     byte[] v = kv.get(core.buckets, name.getBytes(StandardCharsets.UTF_8));
     if (v == null) {
@@ -135,6 +146,7 @@ final class LocalObjectStore implements ObjectStore {
         UsageLedger.reset(core, old.id(), objects, bytes, b);
         kv.commit(b);
       }
+      buckets.clear();
       usage.forget(old.id());
     }
   }
@@ -194,6 +206,7 @@ final class LocalObjectStore implements ObjectStore {
           UsageLedger.reset(core, id, 0, 0, b);
           kv.commit(b);
         }
+        buckets.changed(name);
         usage.forget(id);
         return rec.info(name);
       }
@@ -225,6 +238,7 @@ final class LocalObjectStore implements ObjectStore {
         usage.deleteRecords(rec.id(), b);
         kv.commit(b);
       }
+      buckets.changed(name);
       usage.forget(rec.id());
       for (Drive d : core.drives.all()) {
         if (d.online()) {
@@ -277,6 +291,7 @@ final class LocalObjectStore implements ObjectStore {
       BucketRec cur = bucket(bucket);
       BucketRec rec = new BucketRec(cur.id(), cur.created(), cur.owner(), quota, false);
       kv.put(core.buckets, bucket.getBytes(StandardCharsets.UTF_8), MetaFormat.encodeBucket(rec));
+      buckets.changed(bucket);
       return rec.info(bucket);
     } finally {
       bl.unlock();

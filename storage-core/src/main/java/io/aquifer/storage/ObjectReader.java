@@ -27,6 +27,16 @@ public interface ObjectReader extends AutoCloseable {
    */
   int read(ByteBuffer dst);
 
+  /**
+   * The rest of the range as one buffer, when the reader holds it in memory already (the verified
+   * record of a packed object), or null (the caller reads with {@link #read}). When not null, the
+   * reader is at the end of its range afterwards, and the buffer belongs to the caller: its bytes
+   * stay valid and unchanged after {@link #close}, and nothing else reads or writes them.
+   */
+  default ByteBuffer takeRemaining() {
+    return null;
+  }
+
   /** An input stream over the remaining range; closing it closes this reader. */
   default InputStream asInputStream() {
     return new InputStream() {

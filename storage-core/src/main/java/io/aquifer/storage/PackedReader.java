@@ -53,6 +53,19 @@ final class PackedReader implements ObjectReader {
     return n;
   }
 
+  /** The rest of the range as a slice of the record, which no one else holds (no copy). */
+  @Override
+  public ByteBuffer takeRemaining() {
+    if (closed) {
+      throw new IllegalStateException("reader closed");
+    }
+    long end = start + length;
+    int n = (int) Math.max(0, end - pos);
+    ByteBuffer out = ByteBuffer.wrap(record, bodyOffset + (int) Math.min(pos, end), n).slice();
+    pos = Math.max(pos, end);
+    return out;
+  }
+
   @Override
   public void close() {
     if (closed) {

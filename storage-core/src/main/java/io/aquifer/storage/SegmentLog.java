@@ -56,6 +56,14 @@ final class SegmentLog {
   private final java.util.function.LongConsumer opened;
   private final Map<Long, FileChannel> channels = new ConcurrentHashMap<>();
   private final Map<Long, Segment> known = new ConcurrentHashMap<>();
+
+  /**
+   * Guards {@link #open} and appends to it: a lock rather than the monitor, so that a virtual
+   * thread that waited for it is made runnable directly (see {@link GroupForce}).
+   */
+  private final java.util.concurrent.locks.ReentrantLock lock =
+      new java.util.concurrent.locks.ReentrantLock();
+
   private Segment open;
 
   SegmentLog(Drive drive, long segmentSize, boolean durable) {
@@ -103,7 +111,16 @@ final class SegmentLog {
   }
 
   /** Appends a record to the open segment (starting a new one when it is full). */
-  synchronized Appended append(byte[] record) throws IOException {
+  Appended append(byte[] record) throws IOException {
+    lock.lock();
+    try {
+      return appendLocked(record);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Appended appendLocked(byte[] record) throws IOException {
     if (open == null
         || (open.written > PackedFormat.SEGMENT_HEADER
             && open.written + record.length > segmentSize)) {
@@ -136,12 +153,17 @@ final class SegmentLog {
    * Whether a segment is sealed and has no unsettled appends, so compaction may take it (and an
    * index sync after this covers every record in it).
    */
-  synchronized boolean quiescent(long segment) {
-    if (open != null && open.id == segment) {
-      return false;
+  boolean quiescent(long segment) {
+    lock.lock();
+    try {
+      if (open != null && open.id == segment) {
+        return false;
+      }
+      Segment s = known.get(segment);
+      return s == null || s.inflight.get() == 0;
+    } finally {
+      lock.unlock();
     }
-    Segment s = known.get(segment);
-    return s == null || s.inflight.get() == 0;
   }
 
   /**
@@ -166,8 +188,13 @@ final class SegmentLog {
   }
 
   /** The id of the segment taking appends, or 0 when none is open yet. */
-  synchronized long openSegment() {
-    return open == null ? 0 : open.id;
+  long openSegment() {
+    lock.lock();
+    try {
+      return open == null ? 0 : open.id;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void roll() throws IOException {
@@ -298,10 +325,13 @@ final class SegmentLog {
 
   /** Deletes a sealed segment file durably. */
   void delete(long segment) throws IOException {
-    synchronized (this) {
+    lock.lock();
+    try {
       if (open != null && open.id == segment) {
         throw new IllegalStateException("the open segment cannot be deleted");
       }
+    } finally {
+      lock.unlock();
     }
     FileChannel ch;
     synchronized (channels) {
