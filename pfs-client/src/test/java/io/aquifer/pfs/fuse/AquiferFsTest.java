@@ -20,6 +20,8 @@ import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.PutOptions;
 import io.aquifer.storage.StatusCode;
 import io.aquifer.storage.StorageException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** AquiferFs called as the kernel would, over a real store and a real TCP file service. */
 @ExtendWith(LeakCheckExtension.class)
@@ -107,6 +110,9 @@ class AquiferFsTest {
 
   @Test
   void aFileClosedInTheMountIsAnObjectWithItsMd5AtOnce() throws Exception {
+    // 1 MiB of write-behind: once 4 MiB were written, 3 MiB at least have gone into the stream
+    AquiferFs fs = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(1 << 20));
+    Vfs v = new Vfs(fs);
     byte[] data = PfsFixture.random(3, 5 * (1 << 20) + 777);
     long fh = v.create("ckpt.pt", 0600);
     v.write(fh, 0, Arrays.copyOf(data, 4 << 20));
@@ -194,6 +200,60 @@ class AquiferFsTest {
     byte[] all = Arrays.copyOf(model, model.length + more.length);
     System.arraycopy(more, 0, all, model.length, more.length);
     assertArrayEquals(all, fx.object("z.zip"));
+  }
+
+  @Test
+  void writesAnsweredBeforeTheyAreSentReadBackAndCommitExactly() throws Exception {
+    // off, less than one write (each write is made in place), a few writes, the default
+    for (int memory : new int[] {0, 100_000, 300_000, 16 << 20}) {
+      AquiferFs f = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(memory));
+      Vfs w = new Vfs(f);
+      String name = "behind-" + memory;
+      byte[] data = PfsFixture.random(memory, (5 << 20) + 12_345);
+      long fh = w.create(name, 0644);
+      int half = 3 << 20;
+      w.write(fh, 0, Arrays.copyOf(data, half));
+      assertEquals(half, w.stat(name).size(), "the size counts bytes not sent yet");
+      assertArrayEquals(
+          Arrays.copyOf(data, half), w.read(fh, 0, half), "reads see bytes not sent yet");
+      w.write(fh, half, Arrays.copyOfRange(data, half, data.length));
+      assertEquals(0, fx.store.head(BUCKET, name).size(), "nothing before the commit");
+      w.close(fh);
+      assertEquals(PfsFixture.md5(data), fx.store.head(BUCKET, name).etag(), name);
+      assertArrayEquals(data, fx.object(name), name);
+    }
+  }
+
+  @Test
+  void aSpillFileThatFailsBehindAnAnsweredWriteFailsTheCloseWithEio(@TempDir Path tmp)
+      throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("spill"));
+    PassthroughFs full = new PassthroughFs(Files.createDirectories(tmp.resolve("disk")));
+    full.failWritesPast = 1 << 20;
+    try (TestMount disk = TestMount.mount(dir, full, FuseMountOptions.defaults())) {
+      assertTrue(TestMount.isMountPoint(disk.dir));
+      AquiferFs f = fx.mountSpillingTo(AquiferFsOptions.defaults(BUCKET).withSpillDir(dir));
+      Vfs w = new Vfs(f);
+      long fh = w.create("lost", 0644);
+      long ino = w.ino(fh);
+      w.write(fh, 0, PfsFixture.random(1, 1 << 20));
+      // answered before its spill write fails: the failure is the close's
+      w.write(fh, 1 << 20, PfsFixture.random(2, 1000));
+      assertEquals(FuseException.EIO, errno(() -> f.flush(ino, fh)));
+      assertEquals(FuseException.EIO, errno(() -> w.read(fh, 0, 10)), "the copy is incomplete");
+      f.release(ino, fh, 0);
+      assertEquals(0, fx.store.head(BUCKET, "lost").size(), "nothing partial");
+      // without write-behind the write itself fails
+      AquiferFs g =
+          fx.mountSpillingTo(
+              AquiferFsOptions.defaults(BUCKET).withSpillDir(dir).withWriteBehindBytes(0));
+      Vfs x = new Vfs(g);
+      long gh = x.create("lost2", 0644);
+      x.write(gh, 0, PfsFixture.random(1, 1 << 20));
+      assertEquals(FuseException.EIO, errno(() -> x.write(gh, 1 << 20, new byte[1000])));
+      x.close(gh);
+      assertArrayEquals(PfsFixture.random(1, 1 << 20), fx.object("lost2"));
+    }
   }
 
   @Test
