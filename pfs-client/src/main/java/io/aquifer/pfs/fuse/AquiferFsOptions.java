@@ -65,8 +65,8 @@ public record AquiferFsOptions(
 
   /**
    * One bucket as the root (null: every bucket), 1 s cache, read-ahead from 1 MiB doubling to 64
-   * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}, 16 MiB
-   * of write-behind.
+   * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}, no
+   * write-behind (measured slower on a 2-vCPU machine with saturated CPU; docs/benchmarks.md).
    */
   public static AquiferFsOptions defaults(String bucket) {
     return new AquiferFsOptions(
@@ -77,7 +77,7 @@ public record AquiferFsOptions(
         1 << 20,
         256L << 20,
         Path.of(System.getProperty("java.io.tmpdir")),
-        16 << 20);
+        0);
   }
 
   /** These options with another cache time. */

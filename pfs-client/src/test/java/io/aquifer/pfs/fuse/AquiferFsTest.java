@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aquifer.pfs.Errno;
 import io.aquifer.pfs.FileServiceConfig;
+import io.aquifer.pfs.FsException;
 import io.aquifer.pfs.LeakCheckExtension;
 import io.aquifer.pfs.PfsFixture;
 import io.aquifer.storage.BucketQuota;
@@ -20,6 +22,7 @@ import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.PutOptions;
 import io.aquifer.storage.StatusCode;
 import io.aquifer.storage.StorageException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,9 +113,6 @@ class AquiferFsTest {
 
   @Test
   void aFileClosedInTheMountIsAnObjectWithItsMd5AtOnce() throws Exception {
-    // 1 MiB of write-behind: once 4 MiB were written, 3 MiB at least have gone into the stream
-    AquiferFs fs = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(1 << 20));
-    Vfs v = new Vfs(fs);
     byte[] data = PfsFixture.random(3, 5 * (1 << 20) + 777);
     long fh = v.create("ckpt.pt", 0600);
     v.write(fh, 0, Arrays.copyOf(data, 4 << 20));
@@ -232,7 +232,9 @@ class AquiferFsTest {
     full.failWritesPast = 1 << 20;
     try (TestMount disk = TestMount.mount(dir, full, FuseMountOptions.defaults())) {
       assertTrue(TestMount.isMountPoint(disk.dir));
-      AquiferFs f = fx.mountSpillingTo(AquiferFsOptions.defaults(BUCKET).withSpillDir(dir));
+      AquiferFs f =
+          fx.mountSpillingTo(
+              AquiferFsOptions.defaults(BUCKET).withSpillDir(dir).withWriteBehindBytes(16 << 20));
       Vfs w = new Vfs(f);
       long fh = w.create("lost", 0644);
       long ino = w.ino(fh);
@@ -292,6 +294,30 @@ class AquiferFsTest {
     assertEquals(0, r.openFlags() & FuseOpen.KEEP_CACHE, "the refused bytes are not kept");
     assertArrayEquals(new byte[100], v.read(r.fh(), 0, 1000));
     v.close(r.fh());
+  }
+
+  @Test
+  void aQuotaSeenBehindAnsweredWritesFailsALaterWriteOrTheCloseWithEnospc() throws Exception {
+    fx.store.setQuota(BUCKET, new BucketQuota(1 << 20, 0));
+    AquiferFs f = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(16 << 20));
+    Vfs w = new Vfs(f);
+    long fh = w.create("big", 0644);
+    long ino = w.ino(fh);
+    long at = 0;
+    int refused = 0;
+    for (int i = 0; i < 32; i++) {
+      ByteBuffer b = ByteBuffer.allocateDirect(128 << 10);
+      try {
+        at += f.write(ino, fh, at, b.asReadOnlyBuffer());
+      } catch (FsException e) {
+        assertEquals(Errno.ENOSPC, e.errno());
+        refused++;
+      }
+    }
+    assertTrue(at >= 1 << 20, "writes were answered, " + refused + " refused");
+    assertEquals(FuseException.ENOSPC, errno(() -> f.flush(ino, fh)));
+    f.release(ino, fh, 0);
+    assertEquals(0, fx.store.head(BUCKET, "big").size(), "nothing partial");
   }
 
   @Test
