@@ -50,10 +50,11 @@ final class DirtyFile implements AutoCloseable {
   private final Condition progress = queueLock.newCondition();
   private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>(); // guarded by queueLock
   private boolean pumping; // guarded by queueLock
-  // written by the pump, read by the lock holder after drain() (queueLock orders them)
-  private boolean streamLost;
-  private FsException noSpace;
-  private FsException spillBroken;
+  // written by the pump; read by the lock holder after drain() (queueLock orders them), and
+  // early, as a hint, by write()
+  private volatile boolean streamLost;
+  private volatile FsException noSpace;
+  private volatile FsException spillBroken;
   private long size;
   private FileWriter stream;
   private boolean streamable;
