@@ -66,7 +66,8 @@ public record AquiferFsOptions(
   /**
    * One bucket as the root (null: every bucket), 1 s cache, read-ahead from 1 MiB doubling to 64
    * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}, no
-   * write-behind (measured slower on a 2-vCPU machine with saturated CPU; docs/benchmarks.md).
+   * write-behind (no clear gain, and more CPU per byte, on a saturated 2-vCPU machine;
+   * docs/benchmarks.md).
    */
   public static AquiferFsOptions defaults(String bucket) {
     return new AquiferFsOptions(
