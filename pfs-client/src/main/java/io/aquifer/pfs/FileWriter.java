@@ -5,6 +5,7 @@ import io.aquifer.transport.OutboundStream;
 import io.aquifer.transport.Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,6 +18,11 @@ import java.util.concurrent.CompletableFuture;
  * without a commit aborts and stores nothing.
  */
 public final class FileWriter implements AutoCloseable {
+  /** The tag in front of each chunk {@link #send(ByteBuf)} makes (shared, never released). */
+  private static final ByteBuf DATA_TAG =
+      Unpooled.unreleasableBuffer(
+          Unpooled.directBuffer(1).writeByte(FileWire.CHUNK_DATA).asReadOnly());
+
   private final OutboundStream stream;
   private final ByteBufAllocator allocator;
   private final int chunkBytes;
@@ -64,6 +70,33 @@ public final class FileWriter implements AutoCloseable {
   public void write(ByteBuf src) {
     for (ByteBuffer b : src.nioBuffers(src.readerIndex(), src.readableBytes())) {
       write(b);
+    }
+  }
+
+  /**
+   * Appends the readable bytes of {@code data} without copying them: what was gathered so far goes
+   * first, then {@code data} in chunks of at most {@link FileClientConfig#writeChunkBytes}, each a
+   * slice of it behind the chunk's tag. Blocks like {@link #write(ByteBuffer)} while the connection
+   * has no room.
+   *
+   * @param data consumed: released once sent, or at once when this throws
+   * @throws FsException when the server already failed the stream; nothing will be stored then
+   */
+  public void send(ByteBuf data) {
+    try {
+      checkOpen();
+      if (chunk != null) {
+        send();
+      }
+      while (data.isReadable()) {
+        int n = Math.min(data.readableBytes(), chunkBytes);
+        ByteBuf part = data.readRetainedSlice(n);
+        chunk = Unpooled.wrappedBuffer(DATA_TAG.duplicate(), part);
+        written += n;
+        send();
+      }
+    } finally {
+      data.release();
     }
   }
 

@@ -63,6 +63,8 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   private final Map<Long, List<Listed>> dirs = new ConcurrentHashMap<>();
   private final Semaphore readMemory;
   private final ExecutorService prefetchers = Executors.newVirtualThreadPerTaskExecutor();
+  private final ExecutorService pumps = Executors.newVirtualThreadPerTaskExecutor();
+  private final WriteBehind writeBehind;
   private volatile java.util.function.LongConsumer releaseListener = ino -> {};
 
   /** One name of a directory snapshot. */
@@ -85,6 +87,11 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     this.inodes = new Inodes(new FileAttr(FileType.DIRECTORY, 0755, 0, 0, 0, 0, ""));
     this.readMemory =
         new Semaphore((int) Math.min(Integer.MAX_VALUE, options.readaheadMemoryBytes()));
+    this.writeBehind =
+        new WriteBehind(
+            pumps,
+            options.writeBehindBytes() == 0 ? null : new Semaphore(options.writeBehindBytes()),
+            alloc);
   }
 
   /** The settings. */
@@ -459,7 +466,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         if (n.dirty != null) {
           n.dirty.truncate(0);
         } else if (n.attr.size() > 0) {
-          n.dirty = DirtyFile.empty(options.spillDir());
+          n.dirty = DirtyFile.empty(options.spillDir(), writeBehind);
         }
       }
       n.openCount++;
@@ -599,9 +606,16 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       long size = n.attr.size();
       n.dirty =
           size == 0
-              ? DirtyFile.empty(options.spillDir())
+              ? DirtyFile.empty(options.spillDir(), writeBehind)
               : DirtyFile.copyOf(
-                  options.spillDir(), conn, l.bucket(), l.path(), n.attr.etag(), size, alloc);
+                  options.spillDir(),
+                  writeBehind,
+                  conn,
+                  l.bucket(),
+                  l.path(),
+                  n.attr.etag(),
+                  size,
+                  alloc);
     }
   }
 
@@ -619,9 +633,10 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         // no writer open: the change is made now
         try (DirtyFile d =
             size == 0 || n.attr.size() == 0
-                ? DirtyFile.empty(options.spillDir())
+                ? DirtyFile.empty(options.spillDir(), writeBehind)
                 : DirtyFile.copyOf(
                     options.spillDir(),
+                    writeBehind,
                     conn,
                     l.bucket(),
                     l.path(),
@@ -639,9 +654,10 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       if (n.dirty == null) {
         n.dirty =
             size == 0
-                ? DirtyFile.empty(options.spillDir())
+                ? DirtyFile.empty(options.spillDir(), writeBehind)
                 : DirtyFile.copyOf(
                     options.spillDir(),
+                    writeBehind,
                     conn,
                     l.bucket(),
                     l.path(),
@@ -868,6 +884,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       }
     }
     prefetchers.close();
+    pumps.close();
     conn.close();
   }
 

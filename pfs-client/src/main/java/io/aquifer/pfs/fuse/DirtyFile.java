@@ -14,6 +14,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The new content of a file being written through the mount, until it is committed. Every byte is
@@ -23,6 +27,17 @@ import java.nio.file.StandardOpenOption;
  * sends the tail and commits. Any other change (a write elsewhere, a truncate, a lost stream) drops
  * the stream, and the commit streams the spill file whole. Nothing reaches the file's object until
  * a commit. Guarded by its node's lock.
+ *
+ * <p><b>Write-behind</b> ({@link WriteBehind#on()}): an append to streamable content is copied into
+ * a buffer and queued, and {@link #write} returns; a pump (one virtual thread while the queue is
+ * not empty) sends each buffer to the stream without another copy and writes it to the spill file.
+ * Every other operation first waits until the pump has emptied the queue ({@link #drain()}), so it
+ * sees the spill file and the stream as if every write had been done in place. Failures of the pump
+ * surface at the next call: a spill file write that failed makes every later write, read and commit
+ * fail with EIO (the content is incomplete); ENOSPC from the server fails the next write, as a
+ * synchronous write would have, and the commit; a lost stream is not an error (the commit sends the
+ * spill file). Between the pump and the node's lock holder, the stream belongs to the pump while it
+ * runs.
  */
 final class DirtyFile implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(DirtyFile.class.getName());
@@ -30,6 +45,16 @@ final class DirtyFile implements AutoCloseable {
 
   private final Path path;
   private final FileChannel spill;
+  private final WriteBehind behind;
+  private final ReentrantLock queueLock = new ReentrantLock();
+  private final Condition progress = queueLock.newCondition();
+  private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>(); // guarded by queueLock
+  private boolean pumping; // guarded by queueLock
+  // written by the pump; read by the lock holder after drain() (queueLock orders them), and
+  // early, as a hint, by write()
+  private volatile boolean streamLost;
+  private volatile FsException noSpace;
+  private volatile FsException spillBroken;
   private long size;
   private FileWriter stream;
   private boolean streamable;
@@ -37,7 +62,8 @@ final class DirtyFile implements AutoCloseable {
   private boolean failed;
   private long mtimeNanos;
 
-  private DirtyFile(Path dir) {
+  private DirtyFile(Path dir, WriteBehind behind) {
+    this.behind = behind;
     try {
       Files.createDirectories(dir);
       path = Files.createTempFile(dir, ".aquifer-spill-", "");
@@ -51,8 +77,8 @@ final class DirtyFile implements AutoCloseable {
   }
 
   /** Empty new content (a new file, O_TRUNC, truncate to 0): streamable from offset 0. */
-  static DirtyFile empty(Path dir) {
-    DirtyFile d = new DirtyFile(dir);
+  static DirtyFile empty(Path dir, WriteBehind behind) {
+    DirtyFile d = new DirtyFile(dir, behind);
     d.streamable = true;
     return d;
   }
@@ -60,13 +86,14 @@ final class DirtyFile implements AutoCloseable {
   /** The file's current {@code size} bytes, fetched from the server, as the starting content. */
   static DirtyFile copyOf(
       Path dir,
+      WriteBehind behind,
       Connector conn,
       String bucket,
       String file,
       String etag,
       long size,
       ByteBufAllocator alloc) {
-    DirtyFile d = new DirtyFile(dir);
+    DirtyFile d = new DirtyFile(dir, behind);
     try {
       ByteBuf buf = alloc.directBuffer(COPY_BYTES);
       try {
@@ -124,6 +151,28 @@ final class DirtyFile implements AutoCloseable {
    */
   void write(Connector conn, String bucket, String file, long offset, ByteBuffer src) {
     int n = src.remaining();
+    if (spillBroken != null) {
+      throw spillBroken;
+    }
+    if (noSpace != null) {
+      FsException e = noSpace;
+      noSpace = null;
+      throw e;
+    }
+    if (streamable && offset == size && n > 0 && behind.on() && reserve(n)) {
+      ByteBuf copy = behind.alloc().directBuffer(n);
+      copy.writeBytes(src.duplicate());
+      queue(copy, conn, bucket, file);
+      size += n;
+      clean = false;
+      failed = false;
+      mtimeNanos = now();
+      return;
+    }
+    drain();
+    if (spillBroken != null) {
+      throw spillBroken;
+    }
     writeFully(src.duplicate(), offset);
     if (streamable && offset == size) {
       try {
@@ -151,6 +200,10 @@ final class DirtyFile implements AutoCloseable {
 
   /** Reads into {@code dst} from {@code offset}, up to the content's size; returns the bytes. */
   int read(long offset, ByteBuffer dst) {
+    drain();
+    if (spillBroken != null) {
+      throw spillBroken;
+    }
     int total = 0;
     try {
       while (dst.hasRemaining() && offset + total < size) {
@@ -180,6 +233,10 @@ final class DirtyFile implements AutoCloseable {
     if (newSize == size) {
       return;
     }
+    drain();
+    if (spillBroken != null) {
+      throw spillBroken;
+    }
     try {
       if (newSize < size) {
         spill.truncate(newSize);
@@ -204,6 +261,7 @@ final class DirtyFile implements AutoCloseable {
    * the new one.
    */
   void renamed() {
+    drain();
     dropStream();
   }
 
@@ -213,7 +271,13 @@ final class DirtyFile implements AutoCloseable {
    * content stays here, not clean.
    */
   FileAttr commit(Connector conn, String bucket, String file, ByteBufAllocator alloc) {
+    drain();
     failed = true;
+    if (spillBroken != null) {
+      throw spillBroken;
+    }
+    // the commit answers for a refusal the pump saw (the server refuses the commit alike)
+    noSpace = null;
     FileAttr a = null;
     if (stream != null && streamable && stream.written() == size) {
       FileWriter w = stream;
@@ -259,6 +323,143 @@ final class DirtyFile implements AutoCloseable {
     }
   }
 
+  // ---- write-behind
+
+  /**
+   * Takes {@code n} bytes of the shared write-behind memory: waits while this file's own queue
+   * holds some (its pump gives them back); false when none is free and this file holds none (the
+   * write is then made in place).
+   */
+  private boolean reserve(int n) {
+    if (behind.memory().tryAcquire(n)) {
+      return true;
+    }
+    queueLock.lock();
+    try {
+      while (true) {
+        if (behind.memory().tryAcquire(n)) {
+          return true;
+        }
+        if (queue.isEmpty() && !pumping) {
+          return false;
+        }
+        progress.awaitUninterruptibly();
+      }
+    } finally {
+      queueLock.unlock();
+    }
+  }
+
+  /** Queues {@code copy} (consumed, holding its bytes of write-behind memory) for the pump. */
+  private void queue(ByteBuf copy, Connector conn, String bucket, String file) {
+    boolean start;
+    queueLock.lock();
+    try {
+      queue.add(copy);
+      start = !pumping;
+      pumping = true;
+    } finally {
+      queueLock.unlock();
+    }
+    if (start) {
+      long from = size;
+      try {
+        behind.pumps().execute(() -> pump(conn, bucket, file, from));
+      } catch (RejectedExecutionException e) {
+        // the mount is closing: no thread left; do it here
+        pump(conn, bucket, file, from);
+      }
+    }
+  }
+
+  /** Sends and spills the queued appends, from offset {@code from}, until the queue is empty. */
+  private void pump(Connector conn, String bucket, String file, long from) {
+    long at = from;
+    while (true) {
+      ByteBuf b;
+      queueLock.lock();
+      try {
+        b = queue.poll();
+        if (b == null) {
+          pumping = false;
+          progress.signalAll();
+          return;
+        }
+      } finally {
+        queueLock.unlock();
+      }
+      int n = b.readableBytes();
+      try {
+        pumpOne(conn, bucket, file, at, b);
+      } catch (RuntimeException | Error e) {
+        if (spillBroken == null) {
+          spillBroken = new FsException(Errno.EIO, "mount: write-behind failed: " + e, e);
+          LOG.log(System.Logger.Level.WARNING, spillBroken.getMessage());
+        }
+      } finally {
+        b.release();
+        behind.memory().release(n);
+        at += n;
+        queueLock.lock();
+        try {
+          progress.signalAll();
+        } finally {
+          queueLock.unlock();
+        }
+      }
+    }
+  }
+
+  /** Sends {@code b} (borrowed) to the stream and writes it to the spill file at {@code at}. */
+  private void pumpOne(Connector conn, String bucket, String file, long at, ByteBuf b) {
+    if (spillBroken != null) {
+      return;
+    }
+    if (!streamLost) {
+      try {
+        if (stream == null) {
+          stream = conn.client().openWriter(bucket, file, null);
+        }
+        // the transport reads the bytes while the spill file is written below
+        stream.send(b.retainedDuplicate());
+      } catch (FsException e) {
+        if (stream != null) {
+          stream.close();
+          stream = null;
+        }
+        streamLost = true;
+        if (e.errno() == Errno.ENOSPC) {
+          noSpace = e;
+        }
+        // anything else (a lost connection): the commit sends the spill file again
+      }
+    }
+    try {
+      writeFully(b.nioBuffer(), at);
+    } catch (FsException e) {
+      spillBroken = e;
+    }
+  }
+
+  /**
+   * Waits until the pump has sent and spilled every queued append; afterwards the stream and the
+   * spill file are this thread's again.
+   */
+  private void drain() {
+    queueLock.lock();
+    try {
+      while (pumping) {
+        progress.awaitUninterruptibly();
+      }
+    } finally {
+      queueLock.unlock();
+    }
+    if (streamLost) {
+      streamLost = false;
+      dropStream();
+    }
+  }
+
   private void dropStream() {
     if (stream != null) {
       stream.close();
@@ -293,6 +494,7 @@ final class DirtyFile implements AutoCloseable {
   /** Discards the content and deletes the spill file. */
   @Override
   public void close() {
+    drain();
     dropStream();
     try {
       spill.close();

@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aquifer.pfs.Errno;
 import io.aquifer.pfs.FileServiceConfig;
+import io.aquifer.pfs.FsException;
 import io.aquifer.pfs.LeakCheckExtension;
 import io.aquifer.pfs.PfsFixture;
 import io.aquifer.storage.BucketQuota;
@@ -20,6 +22,9 @@ import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.PutOptions;
 import io.aquifer.storage.StatusCode;
 import io.aquifer.storage.StorageException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** AquiferFs called as the kernel would, over a real store and a real TCP file service. */
 @ExtendWith(LeakCheckExtension.class)
@@ -197,6 +203,62 @@ class AquiferFsTest {
   }
 
   @Test
+  void writesAnsweredBeforeTheyAreSentReadBackAndCommitExactly() throws Exception {
+    // off, less than one write (each write is made in place), a few writes, the default
+    for (int memory : new int[] {0, 100_000, 300_000, 16 << 20}) {
+      AquiferFs f = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(memory));
+      Vfs w = new Vfs(f);
+      String name = "behind-" + memory;
+      byte[] data = PfsFixture.random(memory, (5 << 20) + 12_345);
+      long fh = w.create(name, 0644);
+      int half = 3 << 20;
+      w.write(fh, 0, Arrays.copyOf(data, half));
+      assertEquals(half, w.stat(name).size(), "the size counts bytes not sent yet");
+      assertArrayEquals(
+          Arrays.copyOf(data, half), w.read(fh, 0, half), "reads see bytes not sent yet");
+      w.write(fh, half, Arrays.copyOfRange(data, half, data.length));
+      assertEquals(0, fx.store.head(BUCKET, name).size(), "nothing before the commit");
+      w.close(fh);
+      assertEquals(PfsFixture.md5(data), fx.store.head(BUCKET, name).etag(), name);
+      assertArrayEquals(data, fx.object(name), name);
+    }
+  }
+
+  @Test
+  void aSpillFileThatFailsBehindAnAnsweredWriteFailsTheCloseWithEio(@TempDir Path tmp)
+      throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("spill"));
+    PassthroughFs full = new PassthroughFs(Files.createDirectories(tmp.resolve("disk")));
+    full.failWritesPast = 1 << 20;
+    try (TestMount disk = TestMount.mount(dir, full, FuseMountOptions.defaults())) {
+      assertTrue(TestMount.isMountPoint(disk.dir));
+      AquiferFs f =
+          fx.mountSpillingTo(
+              AquiferFsOptions.defaults(BUCKET).withSpillDir(dir).withWriteBehindBytes(16 << 20));
+      Vfs w = new Vfs(f);
+      long fh = w.create("lost", 0644);
+      long ino = w.ino(fh);
+      w.write(fh, 0, PfsFixture.random(1, 1 << 20));
+      // answered before its spill write fails: the failure is the close's
+      w.write(fh, 1 << 20, PfsFixture.random(2, 1000));
+      assertEquals(FuseException.EIO, errno(() -> f.flush(ino, fh)));
+      assertEquals(FuseException.EIO, errno(() -> w.read(fh, 0, 10)), "the copy is incomplete");
+      f.release(ino, fh, 0);
+      assertEquals(0, fx.store.head(BUCKET, "lost").size(), "nothing partial");
+      // without write-behind the write itself fails
+      AquiferFs g =
+          fx.mountSpillingTo(
+              AquiferFsOptions.defaults(BUCKET).withSpillDir(dir).withWriteBehindBytes(0));
+      Vfs x = new Vfs(g);
+      long gh = x.create("lost2", 0644);
+      x.write(gh, 0, PfsFixture.random(1, 1 << 20));
+      assertEquals(FuseException.EIO, errno(() -> x.write(gh, 1 << 20, new byte[1000])));
+      x.close(gh);
+      assertArrayEquals(PfsFixture.random(1, 1 << 20), fx.object("lost2"));
+    }
+  }
+
+  @Test
   void fsyncReturnsOnlyOnceTheObjectIsCommitted() throws Exception {
     byte[] data = PfsFixture.random(9, 1_500_000);
     long fh = v.create("log", 0644);
@@ -232,6 +294,30 @@ class AquiferFsTest {
     assertEquals(0, r.openFlags() & FuseOpen.KEEP_CACHE, "the refused bytes are not kept");
     assertArrayEquals(new byte[100], v.read(r.fh(), 0, 1000));
     v.close(r.fh());
+  }
+
+  @Test
+  void aQuotaSeenBehindAnsweredWritesFailsALaterWriteOrTheCloseWithEnospc() throws Exception {
+    fx.store.setQuota(BUCKET, new BucketQuota(1 << 20, 0));
+    AquiferFs f = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(16 << 20));
+    Vfs w = new Vfs(f);
+    long fh = w.create("big", 0644);
+    long ino = w.ino(fh);
+    long at = 0;
+    int refused = 0;
+    for (int i = 0; i < 32; i++) {
+      ByteBuffer b = ByteBuffer.allocateDirect(128 << 10);
+      try {
+        at += f.write(ino, fh, at, b.asReadOnlyBuffer());
+      } catch (FsException e) {
+        assertEquals(Errno.ENOSPC, e.errno());
+        refused++;
+      }
+    }
+    assertTrue(at >= 1 << 20, "writes were answered, " + refused + " refused");
+    assertEquals(FuseException.ENOSPC, errno(() -> f.flush(ino, fh)));
+    f.release(ino, fh, 0);
+    assertEquals(0, fx.store.head(BUCKET, "big").size(), "nothing partial");
   }
 
   @Test

@@ -106,6 +106,13 @@ final class FsFixture implements AutoCloseable {
     return fs;
   }
 
+  /** A mount whose spill files go to {@code options.spillDir()}, not the fixture's directory. */
+  AquiferFs mountSpillingTo(AquiferFsOptions options) {
+    AquiferFs fs = new AquiferFs(connector(), options, allocator);
+    mounts.add(fs);
+    return fs;
+  }
+
   AquiferFs mount() {
     return mount(AquiferFsOptions.defaults(BUCKET));
   }

@@ -46,6 +46,9 @@ final class PassthroughFs implements FuseOps {
   private final Map<Long, FileChannel> files = new ConcurrentHashMap<>();
   private final AtomicLong nextFh = new AtomicLong(1);
 
+  /** Writes that would end past this offset fail with ENOSPC (a full disk), for tests. */
+  volatile long failWritesPast = Long.MAX_VALUE;
+
   /**
    * With {@code -Dfusebench.md5=true}, every write is also hashed with MD5 (one digest per handle,
    * in write order): the least work a file system that gives written files MD5 ETags must add.
@@ -284,6 +287,9 @@ final class PassthroughFs implements FuseOps {
   public int write(long ino, long fh, long offset, ByteBuffer src) {
     FileChannel ch = channel(fh);
     int count = src.remaining();
+    if (offset + count > failWritesPast) {
+      throw new FuseException(FuseException.ENOSPC, "full past " + failWritesPast);
+    }
     if (digests != null) {
       digests.computeIfAbsent(fh, h -> md5()).update(src.duplicate());
     }
