@@ -42,18 +42,9 @@ class CrashTest {
   void acknowledgedPackedWritesSurviveSigkillAndRebuild() throws Exception {
     StorageConfig c = crashAndCheck(true);
     assertEquals(0, TestStores.shardFiles(c).size(), "small objects make no shard files");
-    java.util.Map<String, byte[]> before = new java.util.HashMap<>();
+    java.util.Map<String, byte[]> before;
     try (ObjectStore s = ObjectStores.open(c)) {
-      ListPage page = s.list("crash", ListQuery.prefix(""));
-      while (true) {
-        for (ObjectInfo o : page.objects()) {
-          before.put(o.key(), TestStores.readAll(s, "crash", o.key()));
-        }
-        if (!page.truncated()) {
-          break;
-        }
-        page = s.list("crash", ListQuery.prefix("").next(page.nextToken()));
-      }
+      before = TestStores.readBucket(s, "crash");
     }
     TestStores.deleteTree(c.indexDir());
     ObjectStores.rebuildIndex(c);

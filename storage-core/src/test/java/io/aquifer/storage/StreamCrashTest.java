@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,17 +92,7 @@ class StreamCrashTest {
           TestStores.readAll(s, "crash", "big-" + i),
           when + ": big-" + i);
     }
-    Map<String, byte[]> listed = new TreeMap<>();
-    ListPage page = s.list("crash", ListQuery.prefix(""));
-    while (true) {
-      for (ObjectInfo o : page.objects()) {
-        listed.put(o.key(), TestStores.readAll(s, "crash", o.key()));
-      }
-      if (!page.truncated()) {
-        break;
-      }
-      page = s.list("crash", ListQuery.prefix("").next(page.nextToken()));
-    }
+    Map<String, byte[]> listed = TestStores.readBucket(s, "crash");
     for (var e : listed.entrySet()) {
       if (e.getKey().startsWith("big-")) {
         int i = Integer.parseInt(e.getKey().substring(4));

@@ -61,6 +61,21 @@ final class TestStores {
     }
   }
 
+  /** Every object of a bucket and its bytes, by key, through all pages of the listing. */
+  static java.util.SortedMap<String, byte[]> readBucket(ObjectStore store, String bucket) {
+    java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+    ListPage page = store.list(bucket, ListQuery.prefix(""));
+    while (true) {
+      for (ObjectInfo o : page.objects()) {
+        out.put(o.key(), readAll(store, bucket, o.key()));
+      }
+      if (!page.truncated()) {
+        return out;
+      }
+      page = store.list(bucket, ListQuery.prefix("").next(page.nextToken()));
+    }
+  }
+
   static byte[] readRange(ObjectStore store, String bucket, String key, long start, long len) {
     try (ObjectReader r = store.get(bucket, key, start, len)) {
       return r.asInputStream().readAllBytes();

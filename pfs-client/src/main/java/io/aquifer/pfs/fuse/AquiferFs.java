@@ -603,20 +603,23 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   /** The node's dirty copy, made on first need: empty when the file is, else a copy of it. */
   private void dirtyLocked(Node n, Loc l) {
     if (n.dirty == null) {
-      long size = n.attr.size();
-      n.dirty =
-          size == 0
-              ? DirtyFile.empty(options.spillDir(), writeBehind)
-              : DirtyFile.copyOf(
-                  options.spillDir(),
-                  writeBehind,
-                  conn,
-                  l.bucket(),
-                  l.path(),
-                  n.attr.etag(),
-                  size,
-                  alloc);
+      n.dirty = dirtyCopy(n, l, n.attr.size());
     }
+  }
+
+  /** A new dirty copy of a file: empty for {@code size} 0, else its content fetched at once. */
+  private DirtyFile dirtyCopy(Node n, Loc l, long size) {
+    return size == 0
+        ? DirtyFile.empty(options.spillDir(), writeBehind)
+        : DirtyFile.copyOf(
+            options.spillDir(),
+            writeBehind,
+            conn,
+            l.bucket(),
+            l.path(),
+            n.attr.etag(),
+            size,
+            alloc);
   }
 
   private void truncate(Node n, long size) {
@@ -631,18 +634,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       Loc l = loc(n);
       if (n.dirty == null && n.writers == 0) {
         // no writer open: the change is made now
-        try (DirtyFile d =
-            size == 0 || n.attr.size() == 0
-                ? DirtyFile.empty(options.spillDir(), writeBehind)
-                : DirtyFile.copyOf(
-                    options.spillDir(),
-                    writeBehind,
-                    conn,
-                    l.bucket(),
-                    l.path(),
-                    n.attr.etag(),
-                    n.attr.size(),
-                    alloc)) {
+        try (DirtyFile d = dirtyCopy(n, l, size == 0 ? 0 : n.attr.size())) {
           d.truncate(size);
           FileAttr a = d.commit(conn, l.bucket(), l.path(), alloc);
           n.seenAtOpen = null;
