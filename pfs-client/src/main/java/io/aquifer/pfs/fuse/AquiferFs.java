@@ -644,18 +644,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         return;
       }
       if (n.dirty == null) {
-        n.dirty =
-            size == 0
-                ? DirtyFile.empty(options.spillDir(), writeBehind)
-                : DirtyFile.copyOf(
-                    options.spillDir(),
-                    writeBehind,
-                    conn,
-                    l.bucket(),
-                    l.path(),
-                    n.attr.etag(),
-                    n.attr.size(),
-                    alloc);
+        n.dirty = dirtyCopy(n, l, size == 0 ? 0 : n.attr.size());
         if (size == 0 && n.attr.size() == 0) {
           return;
         }
