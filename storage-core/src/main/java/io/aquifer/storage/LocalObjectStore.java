@@ -99,7 +99,7 @@ final class LocalObjectStore implements ObjectStore {
   BucketRec bucket(String name) {
     ensureOpen();
     if (name == null) {
-      Names.checkBucket(name);
+      Names.checkBucket(name); // its error, not the cache map's NullPointerException
     }
     return buckets.get(name, this::readBucket);
   }

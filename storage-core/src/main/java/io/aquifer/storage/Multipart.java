@@ -391,12 +391,10 @@ final class Multipart {
           MetaFormat.encodeObject(StoreCore.garbageOf(null, meta.manifestId())));
       core.kv.commit(b, KvDurability.NONE);
     }
-    if (core.kv.durability() == KvDurability.SYNC) {
-      // Durable before any manifest file exists, as a shard put's entry is: otherwise a power loss
-      // could keep the manifest and lose the entry, and rebuild-index would restore an upload that
-      // was never acknowledged (whose parts an abort may since have deleted).
-      core.syncIndex();
-    }
+    // Durable before any manifest file exists, as a shard put's entry is: otherwise a power loss
+    // could keep the manifest and lose the entry, and rebuild-index would restore an upload that
+    // was never acknowledged (whose parts an abort may since have deleted).
+    core.syncPending();
     byte[] body =
         MetaFormat.write(
             out -> {

@@ -408,7 +408,7 @@ final class StripeWriter implements ObjectWriter {
         threads[i] = Thread.ofVirtual().name("aquifer-shard-write").start(write);
       }
     }
-    joinAll(threads);
+    Threads.joinAll(threads);
     for (int i = 0; i < k + m; i++) {
       if (errors[i] != null && outs[i] != null) {
         failShard(i, core.drives.get(layout.drives()[i]), "write", errors[i]);
@@ -434,11 +434,6 @@ final class StripeWriter implements ObjectWriter {
       }
     }
     return null;
-  }
-
-  /** Joins every non-null thread, keeping the interrupt status for later. */
-  private static void joinAll(Thread[] threads) {
-    Threads.joinAll(threads);
   }
 
   /** Forces shard {@code i}'s data so far in the background, unless a force is still running. */

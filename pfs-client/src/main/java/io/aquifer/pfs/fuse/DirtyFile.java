@@ -169,10 +169,7 @@ final class DirtyFile implements AutoCloseable {
       mtimeNanos = now();
       return;
     }
-    drain();
-    if (spillBroken != null) {
-      throw spillBroken;
-    }
+    drainOrFail();
     writeFully(src.duplicate(), offset);
     if (streamable && offset == size) {
       try {
@@ -200,10 +197,7 @@ final class DirtyFile implements AutoCloseable {
 
   /** Reads into {@code dst} from {@code offset}, up to the content's size; returns the bytes. */
   int read(long offset, ByteBuffer dst) {
-    drain();
-    if (spillBroken != null) {
-      throw spillBroken;
-    }
+    drainOrFail();
     int total = 0;
     try {
       while (dst.hasRemaining() && offset + total < size) {
@@ -233,10 +227,7 @@ final class DirtyFile implements AutoCloseable {
     if (newSize == size) {
       return;
     }
-    drain();
-    if (spillBroken != null) {
-      throw spillBroken;
-    }
+    drainOrFail();
     try {
       if (newSize < size) {
         spill.truncate(newSize);
@@ -438,6 +429,14 @@ final class DirtyFile implements AutoCloseable {
       writeFully(b.nioBuffer(), at);
     } catch (FsException e) {
       spillBroken = e;
+    }
+  }
+
+  /** Like {@link #drain()}, then fails with EIO when a spill write behind failed. */
+  private void drainOrFail() {
+    drain();
+    if (spillBroken != null) {
+      throw spillBroken;
     }
   }
 
