@@ -148,9 +148,18 @@ final class Maintenance {
     }
   }
 
-  /** Deletes a replaced or deleted version's data and its reclaim entry. */
+  /**
+   * Deletes a replaced or deleted version's data and its reclaim entry. Shard data and manifests
+   * are reclaimed under the lock that heal takes, so a heal never recreates shards being deleted; a
+   * packed version needs no such lock (its heal and compaction work under the key's lock and only
+   * on copies the index still names, and the index no longer names these), so concurrent deletes
+   * and overwrites of small objects kill their records in parallel.
+   */
   void reclaimNow(ObjectMeta old) {
-    lock.lock();
+    boolean packedOnly = old.segments().isEmpty() && old.manifestId() == null;
+    if (!packedOnly) {
+      lock.lock();
+    }
     try {
       deleteData(old);
       try (KvBatch b = core.kv.newBatch()) {
@@ -159,7 +168,9 @@ final class Maintenance {
         core.commitDroppingHeal(b, old.segments(), KvDurability.NONE);
       }
     } finally {
-      lock.unlock();
+      if (!packedOnly) {
+        lock.unlock();
+      }
     }
   }
 

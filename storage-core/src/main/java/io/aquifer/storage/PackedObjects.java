@@ -216,50 +216,30 @@ final class PackedObjects {
   }
 
   /**
-   * Waits until the appended copies are on stable storage, in parallel (each a group commit), and
-   * returns the reference to those that made it; throws below {@code required}.
+   * Waits until the appended copies are on stable storage, in parallel (each a group commit on its
+   * drive's syncer: every force is requested before the first wait), and returns the reference to
+   * those that made it; throws below {@code required}.
    */
   PackedRef awaitDurable(Pending p, int required) {
     List<SegmentLog.Appended> as = p.appended();
-    IOException[] errors = new IOException[as.size()];
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 1; i < as.size(); i++) {
-      int n = i;
-      threads.add(Thread.ofVirtual().start(() -> errors[n] = await(as.get(n))));
+    for (SegmentLog.Appended a : as) {
+      logs[a.drive()].requestDurable(a);
     }
-    if (!as.isEmpty()) {
-      errors[0] = await(as.get(0));
-    }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StorageException(StatusCode.INTERNAL, "interrupted while syncing segments");
-      }
-    }
-    List<PackedRef.Copy> ok = new ArrayList<>();
+    List<PackedRef.Copy> ok = new ArrayList<>(as.size());
     for (int i = 0; i < as.size(); i++) {
+      SegmentLog.Appended a = as.get(i);
       PackedRef.Copy c = p.ref().copies().get(i);
-      if (errors[i] == null) {
+      try {
+        logs[a.drive()].awaitDurable(a);
         ok.add(c);
-      } else {
-        core.drives.get(c.drive()).failed("packed sync", errors[i]);
+      } catch (IOException e) {
+        core.drives.get(c.drive()).failed("packed sync", e);
       }
     }
     if (ok.size() < required) {
       throw quorumLost(ok.size(), required);
     }
-    return p.ref().withCopies(ok);
-  }
-
-  private IOException await(SegmentLog.Appended a) {
-    try {
-      logs[a.drive()].awaitDurable(a);
-      return null;
-    } catch (IOException e) {
-      return e;
-    }
+    return ok.size() == as.size() ? p.ref() : p.ref().withCopies(ok);
   }
 
   /** The whole record of one copy when it is there and its checksum and id hold; else null. */
@@ -312,6 +292,8 @@ final class PackedObjects {
    * copy is only touched when the bytes at its place are this record (its id).
    */
   void kill(PackedRef ref) {
+    List<SegmentLog.StateWrite> writes = new ArrayList<>(ref.copies().size());
+    List<PackedRef.Copy> written = new ArrayList<>(ref.copies().size());
     for (PackedRef.Copy c : ref.copies()) {
       Drive d = core.drives.get(c.drive());
       if (!d.online()) {
@@ -323,12 +305,24 @@ final class PackedObjects {
             || !Arrays.equals(PackedFormat.id(head), ref.id())) {
           continue;
         }
-        logs[c.drive()].writeState(c.segment(), c.offset(), PackedFormat.DEAD);
+        writes.add(logs[c.drive()].writeState(c.segment(), c.offset(), PackedFormat.DEAD));
+        written.add(c);
         killed.set(true);
       } catch (java.io.EOFException | NoSuchFileException | ClosedChannelException e) {
         // not this record, or compacted away already
       } catch (IOException e) {
         d.failed("packed kill", e);
+      }
+    }
+    // the copies' forces were requested as each was written: they run in parallel
+    for (int i = 0; i < writes.size(); i++) {
+      try {
+        SegmentLog.awaitState(writes.get(i));
+      } catch (IOException e) {
+        if (e.getCause() instanceof ClosedChannelException) {
+          continue; // the segment was compacted away meanwhile
+        }
+        core.drives.get(written.get(i).drive()).failed("packed kill", e);
       }
     }
   }

@@ -27,6 +27,13 @@ final class SegmentLog {
   /** Bytes of zeros written ahead of the records at a time. */
   static final long PREALLOCATE = 1L << 20;
 
+  /**
+   * {@link #PREALLOCATE} zeros, shared read-only by every log (a duplicate per write): direct, so a
+   * write does not first copy a fresh heap array into a temporary direct buffer.
+   */
+  private static final ByteBuffer ZEROS =
+      ByteBuffer.allocateDirect((int) PREALLOCATE).asReadOnlyBuffer();
+
   /** One segment file and its group-commit state. */
   static final class Segment {
     final long id;
@@ -38,11 +45,11 @@ final class SegmentLog {
     long allocated;
     private final GroupForce force;
 
-    Segment(long id, FileChannel ch, long written) {
+    Segment(long id, FileChannel ch, long written, Syncer syncer) {
       this.id = id;
       this.ch = ch;
       this.written = written;
-      this.force = new GroupForce(written);
+      this.force = new GroupForce(ch, written, () -> this.written, syncer);
       this.allocated = written;
     }
   }
@@ -54,6 +61,7 @@ final class SegmentLog {
   private final long segmentSize;
   private final boolean durable;
   private final java.util.function.LongConsumer opened;
+  private final Syncer syncer;
   private final Map<Long, FileChannel> channels = new ConcurrentHashMap<>();
   private final Map<Long, Segment> known = new ConcurrentHashMap<>();
 
@@ -80,6 +88,7 @@ final class SegmentLog {
     this.segmentSize = segmentSize;
     this.durable = durable;
     this.opened = opened;
+    this.syncer = new Syncer("aquifer-sync-drive" + drive.index);
   }
 
   Drive drive() {
@@ -176,7 +185,7 @@ final class SegmentLog {
   private void preallocate(Segment s, long needed) throws IOException {
     long chunk = Math.min(PREALLOCATE, segmentSize);
     long target = Math.max(needed, Math.min(s.allocated + chunk, segmentSize));
-    ByteBuffer zeros = ByteBuffer.allocate((int) chunk);
+    ByteBuffer zeros = ZEROS.duplicate();
     long p = s.allocated;
     while (p < target) {
       zeros.clear().limit((int) Math.min(zeros.capacity(), target - p));
@@ -228,15 +237,24 @@ final class SegmentLog {
       throw new IOException("cannot record the new segment " + name(id) + ": " + e, e);
     }
     channels.put(id, ch);
-    open = new Segment(id, ch, PackedFormat.SEGMENT_HEADER);
+    open = new Segment(id, ch, PackedFormat.SEGMENT_HEADER, syncer);
     known.put(id, open);
+  }
+
+  /**
+   * Asks for the appended bytes to be forced, without waiting: {@link #awaitDurable} of several
+   * copies after requesting each lets their drives force in parallel.
+   */
+  void requestDurable(Appended a) {
+    if (durable) {
+      a.segment().force.request(a.end());
+    }
   }
 
   /** Returns when the appended bytes are on stable storage (group commit). */
   void awaitDurable(Appended a) throws IOException {
     if (durable) {
-      Segment s = a.segment();
-      s.force.await(s.ch, a.end(), () -> s.written);
+      a.segment().force.await(a.end());
     }
   }
 
@@ -281,23 +299,42 @@ final class SegmentLog {
 
   /** State-byte writes per segment file (open or sealed, of this run or an earlier one). */
   private static final class StateWrites {
-    final GroupForce force = new GroupForce(0);
     final java.util.concurrent.atomic.AtomicLong count =
         new java.util.concurrent.atomic.AtomicLong();
+    final GroupForce force;
+
+    StateWrites(FileChannel ch, Syncer syncer) {
+      this.force = new GroupForce(ch, 0, count::get, syncer);
+    }
   }
 
   private final Map<Long, StateWrites> stateWrites = new ConcurrentHashMap<>();
 
+  /** A state-byte write not yet known to be durable ({@link #awaitState}). */
+  record StateWrite(GroupForce force, long mark) {}
+
   /**
-   * Overwrites the state byte of a record and returns when it is on stable storage: concurrent
-   * kills in one segment (overwrites and deletes of packed objects) share one force.
+   * Overwrites the state byte of a record and requests its force without waiting for it; {@link
+   * #awaitState} returns when it is on stable storage. Concurrent kills in one segment (overwrites
+   * and deletes of packed objects) share one force, and the copies of a record on several drives
+   * are forced in parallel. Returns null when the store is not durable.
    */
-  void writeState(long segment, long off, byte state) throws IOException {
+  StateWrite writeState(long segment, long off, byte state) throws IOException {
     FileChannel ch = channel(segment);
     ch.write(ByteBuffer.wrap(new byte[] {state}), off + PackedFormat.STATE_OFFSET);
-    if (durable) {
-      StateWrites w = stateWrites.computeIfAbsent(segment, x -> new StateWrites());
-      w.force.await(ch, w.count.incrementAndGet(), w.count::get);
+    if (!durable) {
+      return null;
+    }
+    StateWrites w = stateWrites.computeIfAbsent(segment, x -> new StateWrites(ch, syncer));
+    StateWrite sw = new StateWrite(w.force, w.count.incrementAndGet());
+    sw.force().request(sw.mark());
+    return sw;
+  }
+
+  /** Returns when a state-byte write is on stable storage. */
+  static void awaitState(StateWrite w) throws IOException {
+    if (w != null) {
+      w.force().await(w.mark());
     }
   }
 
@@ -352,8 +389,9 @@ final class SegmentLog {
     }
   }
 
-  /** Closes every channel. */
+  /** Stops the drive's syncer and closes every channel. */
   void close() {
+    syncer.close();
     synchronized (channels) {
       for (FileChannel ch : channels.values()) {
         try {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -104,8 +105,11 @@ final class StoreCore {
     counters.healQueued.set(queued);
   }
 
-  // group commit of the index log: tickets handed out after a commit, and the highest one synced
-  private final Object indexSync = new Object();
+  // group commit of the index log: tickets handed out after a commit, and the highest one synced;
+  // a lock and condition rather than a monitor, so a woken waiter (a virtual thread) is made
+  // runnable directly and not through the JDK's unblocker thread
+  private final ReentrantLock indexSync = new ReentrantLock();
+  private final Condition indexSyncDone = indexSync.newCondition();
   private long indexTickets;
   private long indexSynced;
   private boolean indexSyncing;
@@ -121,12 +125,16 @@ final class StoreCore {
    */
   void syncIndex() {
     long ticket;
-    synchronized (indexSync) {
+    indexSync.lock();
+    try {
       ticket = ++indexTickets;
+    } finally {
+      indexSync.unlock();
     }
     while (true) {
       long target;
-      synchronized (indexSync) {
+      indexSync.lock();
+      try {
         while (true) {
           if (indexSynced >= ticket) {
             return;
@@ -135,7 +143,7 @@ final class StoreCore {
             break;
           }
           try {
-            indexSync.wait();
+            indexSyncDone.await();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException(StatusCode.INTERNAL, "interrupted waiting for the index");
@@ -143,6 +151,8 @@ final class StoreCore {
         }
         indexSyncing = true;
         target = indexTickets;
+      } finally {
+        indexSync.unlock();
       }
       RuntimeException err = null;
       try {
@@ -150,12 +160,15 @@ final class StoreCore {
       } catch (RuntimeException e) {
         err = e;
       }
-      synchronized (indexSync) {
+      indexSync.lock();
+      try {
         indexSyncing = false;
         if (err == null) {
           indexSynced = Math.max(indexSynced, target);
         }
-        indexSync.notifyAll();
+        indexSyncDone.signalAll();
+      } finally {
+        indexSync.unlock();
       }
       if (err != null) {
         throw new StorageException(

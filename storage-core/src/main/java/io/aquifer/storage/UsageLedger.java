@@ -21,9 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * data I/O.
  *
  * <p>Quota: before taking a slot, a commit reserves its growth (positive deltas only) against the
- * committed usage plus the growth of commits still in flight, under the bucket's monitor. The check
- * is therefore exact for a lone writer and conservative under concurrency (a delete in flight does
- * not free room until it committed); the quota is never exceeded.
+ * committed usage plus the growth of commits still in flight, under the bucket's lock. The check is
+ * therefore exact for a lone writer and conservative under concurrency (a delete in flight does not
+ * free room until it committed); the quota is never exceeded.
  */
 final class UsageLedger {
   static final int SLOTS = 16;
@@ -41,7 +41,9 @@ final class UsageLedger {
     // guarded by slotLocks[i]: the value of slot i as committed
     final long[] slotObjects = new long[SLOTS];
     final long[] slotBytes = new long[SLOTS];
-    // guarded by this
+    // guarded by lock: a lock rather than the monitor, so a virtual thread that waited for it is
+    // made runnable directly, not through the JDK's unblocker thread
+    final ReentrantLock lock = new ReentrantLock();
     long objects;
     long bytes;
     long reservedObjects;
@@ -92,8 +94,11 @@ final class UsageLedger {
   /** The committed usage of a bucket. */
   BucketUsage usage(long bucketId) {
     State s = state(bucketId);
-    synchronized (s) {
+    s.lock.lock();
+    try {
       return new BucketUsage(s.objects, s.bytes);
+    } finally {
+      s.lock.unlock();
     }
   }
 
@@ -121,10 +126,13 @@ final class UsageLedger {
     State s = state(bucketId);
     long growObjects = Math.max(0, dObjects);
     long growBytes = Math.max(0, dBytes);
-    synchronized (s) {
+    s.lock.lock();
+    try {
       check(s, bucket, quota, growObjects, growBytes);
       s.reservedObjects += growObjects;
       s.reservedBytes += growBytes;
+    } finally {
+      s.lock.unlock();
     }
     boolean committed = false;
     int slot = s.acquireSlot();
@@ -138,13 +146,16 @@ final class UsageLedger {
       committed = true;
     } finally {
       s.slotLocks[slot].unlock();
-      synchronized (s) {
+      s.lock.lock();
+      try {
         s.reservedObjects -= growObjects;
         s.reservedBytes -= growBytes;
         if (committed) {
           s.objects += dObjects;
           s.bytes += dBytes;
         }
+      } finally {
+        s.lock.unlock();
       }
     }
     if (syncIndex && core.kv.durability() == KvDurability.SYNC) {
@@ -161,12 +172,15 @@ final class UsageLedger {
       return;
     }
     State s = state(bucketId);
-    synchronized (s) {
+    s.lock.lock();
+    try {
       check(s, bucket, quota, Math.max(0, dObjects), Math.max(0, dBytes));
+    } finally {
+      s.lock.unlock();
     }
   }
 
-  /** Throws when the growth does not fit; the caller holds the state's monitor. */
+  /** Throws when the growth does not fit; the caller holds the state's lock. */
   private static void check(
       State s, String bucket, BucketQuota quota, long growObjects, long growBytes) {
     if (growObjects > 0
