@@ -330,39 +330,46 @@ final class LocalObjectStore implements ObjectStore {
       return unpacked.get();
     }
     return new PackedWriter(
-        core,
-        bucket,
-        key,
-        options,
-        (ref, etag, version, mtime, attributes) -> {
-          ObjectMeta meta =
-              new ObjectMeta(
-                  version,
-                  ref.size(),
-                  etag,
-                  mtime,
-                  core.contentType(options),
-                  options.userMetadata(),
-                  attributes,
-                  null,
-                  List.of(),
-                  ref);
-          ObjectInfo info =
-              switchKey(
-                  bucket,
-                  rec.id(),
-                  key,
-                  keyBytes,
-                  meta,
-                  options.condition(),
-                  List.of(ref.id()),
-                  false);
-          if (ref.distinctDrives() < core.packed.copiesWanted()) {
-            core.queueHealPacked(ref, bucket, key);
-          }
-          return info;
-        },
-        unpacked);
+        core, bucket, key, options, packedCommitter(bucket, key, rec, keyBytes, options), unpacked);
+  }
+
+  /** The index step of a packed put, and the check of whether it happened (after a failure). */
+  private PackedWriter.Committer packedCommitter(
+      String bucket, String key, BucketRec rec, byte[] keyBytes, PutOptions options) {
+    return new PackedWriter.Committer() {
+      @Override
+      public ObjectInfo commit(
+          PackedRef ref, String etag, long version, long mtime, Map<String, String> attributes) {
+        ObjectMeta meta =
+            new ObjectMeta(
+                version,
+                ref.size(),
+                etag,
+                mtime,
+                core.contentType(options),
+                options.userMetadata(),
+                attributes,
+                null,
+                List.of(),
+                ref);
+        // no pending entry to remove: a packed put writes none (PackedWriter)
+        ObjectInfo info =
+            switchKey(bucket, rec.id(), key, keyBytes, meta, options.condition(), List.of(), false);
+        if (ref.distinctDrives() < core.packed.copiesWanted()) {
+          core.queueHealPacked(ref, bucket, key);
+        }
+        return info;
+      }
+
+      @Override
+      public boolean indexed(PackedRef ref) {
+        byte[] raw = kv.get(core.objects, Names.objectKey(rec.id(), keyBytes));
+        ObjectMeta m = raw == null ? null : MetaFormat.decodeObject(raw);
+        return m != null
+            && m.packed() != null
+            && java.util.Arrays.equals(m.packed().id(), ref.id());
+      }
+    };
   }
 
   private ObjectWriter stripeWriter(

@@ -103,12 +103,17 @@ final class PackedObjects {
   /**
    * Drops from the list the sealed segments with no append in flight, after an index sync: every
    * index entry naming their records has then been committed (or abandoned) and is durable. Returns
-   * how many were dropped. Runs in the background pass and at close.
+   * how many were dropped. Runs in the background pass and at close. With {@code all} (at close and
+   * after recovery) open segments go too, but never one with an append in flight: a put writes no
+   * index entry before its batch, so such a record is found by the next open's scan only.
    */
   int retireListed(boolean all) {
     List<byte[]> done = new ArrayList<>();
     for (Listed l : listed()) {
-      if (all || l.drive() >= logs.length || logs[l.drive()].quiescent(l.segment())) {
+      if (l.drive() >= logs.length
+          || (all
+              ? !logs[l.drive()].unsettled(l.segment())
+              : logs[l.drive()].quiescent(l.segment()))) {
         done.add(l.key());
       }
     }

@@ -14,17 +14,20 @@ import java.util.function.Supplier;
  * the packing threshold. Past it, the buffered bytes and the rest go to a {@link StripeWriter} (the
  * object is not packed). At commit, a small object becomes one record appended to m + 1 drives'
  * open segments; the put is acknowledged after the copies are durable (a group commit per drive)
- * and then the index batch committed, in that order. The batch is not synced (the segments are the
- * log of packed puts, and {@link PackedRecovery} re-indexes a lost entry from its record); a put
- * that replaced a version syncs the index before reclaiming it.
+ * and then the index batch committed, in that order. Nothing goes to the index before the batch:
+ * the copies are in listed segments, which {@link PackedRecovery} scans after a crash. The batch is
+ * not synced (the segments are the log of packed puts, and {@link PackedRecovery} re-indexes a lost
+ * entry from its record); a put that replaced a version syncs the index before reclaiming it.
  */
 final class PackedWriter implements ObjectWriter {
 
   /** The metadata step of a commit, run after the copies are durable. */
-  @FunctionalInterface
   interface Committer {
     ObjectInfo commit(
         PackedRef ref, String etag, long version, long mtime, Map<String, String> attributes);
+
+    /** Whether the key's index entry names the record (after a failed {@link #commit}). */
+    boolean indexed(PackedRef ref);
   }
 
   private final StoreCore core;
@@ -118,26 +121,40 @@ final class PackedWriter implements ObjectWriter {
     PackedObjects packed = core.packed;
     PackedObjects.Pending pending =
         packed.append(id, fill, record, packed.copiesWanted(), packed.copiesRequired(), Set.of());
-    byte[] gkey = StoreCore.garbageKey(StoreCore.PENDING, id);
+    // No pending entry in the index first: the segment holding the copies is listed (synced when it
+    // was opened) and stays listed while this append is unsettled, so after a crash before the
+    // index batch, PackedRecovery finds the record and decides it, as it did when that entry was
+    // lost with the unsynced index log. A failure is cleaned up here (below).
     try {
-      try (KvBatch b = core.kv.newBatch()) {
-        b.put(core.garbage, gkey, MetaFormat.encodeObject(PackedObjects.garbageOf(pending.ref())));
-        core.kv.commit(b, KvDurability.NONE);
-      }
       PackedRef ref = packed.awaitDurable(pending, packed.copiesRequired());
       return committer.commit(ref, etag, version, mtime, attributes);
     } catch (RuntimeException | Error e) {
-      try {
-        if (core.kv.get(core.garbage, gkey) != null) { // else the index batch took it: committed
-          packed.kill(pending.ref());
-          core.kv.delete(core.garbage, gkey);
-        }
-      } catch (RuntimeException r) {
-        e.addSuppressed(r); // the pending entry stays; the next start collects it
-      }
+      abandon(pending.ref(), e);
       throw e;
     } finally {
       pending.settle();
+    }
+  }
+
+  /**
+   * After a failed commit: unless the index batch committed (the failure came after it), kills the
+   * copies, with a pending entry naming them until they are dead, so the next start collects them
+   * when the kill cannot finish.
+   */
+  private void abandon(PackedRef ref, Throwable failure) {
+    try {
+      if (committer.indexed(ref)) {
+        return;
+      }
+      byte[] gkey = StoreCore.garbageKey(StoreCore.PENDING, ref.id());
+      try (KvBatch b = core.kv.newBatch()) {
+        b.put(core.garbage, gkey, MetaFormat.encodeObject(PackedObjects.garbageOf(ref)));
+        core.kv.commit(b, KvDurability.NONE);
+      }
+      core.packed.kill(ref);
+      core.kv.delete(core.garbage, gkey);
+    } catch (RuntimeException r) {
+      failure.addSuppressed(r); // a pending entry left behind is collected at the next start
     }
   }
 

@@ -175,6 +175,12 @@ final class SegmentLog {
     }
   }
 
+  /** Whether a segment of this run has appends not yet settled. */
+  boolean unsettled(long segment) {
+    Segment s = known.get(segment);
+    return s != null && s.inflight.get() > 0;
+  }
+
   /**
    * Extends the file with written zeros, {@link #PREALLOCATE} bytes at a time, ahead of the
    * records. A record then overwrites allocated blocks inside the file's size, so the sync that
