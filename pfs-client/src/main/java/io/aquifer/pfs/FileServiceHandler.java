@@ -294,6 +294,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
           String bucket;
           String path;
           int mode;
+          boolean staged;
           try (header) {
             ByteBuf h = header.header();
             int version = h.readUnsignedByte();
@@ -305,6 +306,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             bucket = FileWire.readString(h);
             path = FileWire.readString(h);
             mode = h.readInt();
+            staged = h.isReadable() && (h.readUnsignedByte() & FileWire.WRITE_STAGED) != 0;
           } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             reply.complete(malformed(FileWire.WRITE, e.toString()));
             return;
@@ -315,7 +317,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             reply.complete(denied);
             return;
           }
-          reply.complete(write(bucket, path, mode, stream));
+          reply.complete(write(bucket, path, mode, staged, stream));
         };
     try {
       workers.execute(task);
@@ -379,10 +381,10 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     }
   }
 
-  private Reply write(String bucket, String path, int mode, InboundStream stream) {
+  private Reply write(String bucket, String path, int mode, boolean staged, InboundStream stream) {
     Chunks chunks = new Chunks();
     stream.subscribe(chunks);
-    try (FileOutput out = service.openWrite(bucket, path, mode < 0 ? null : mode)) {
+    try (FileOutput out = service.openWrite(bucket, path, mode < 0 ? null : mode, staged)) {
       stream.request(2);
       while (true) {
         Object next = chunks.take();
@@ -391,7 +393,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             int tag = chunk.readUnsignedByte();
             switch (tag) {
               case FileWire.CHUNK_DATA -> out.write(chunk);
-              case FileWire.CHUNK_COMMIT -> {
+              case FileWire.CHUNK_COMMIT, FileWire.CHUNK_PARK -> {
                 long total = chunk.readLong();
                 if (total != out.written()) {
                   return error(
@@ -406,7 +408,17 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
                           + out.written()
                           + " arrived; nothing was stored");
                 }
-                return attrReply(out.commit());
+                if (tag == FileWire.CHUNK_COMMIT) {
+                  return attrReply(out.commit());
+                }
+                if (out.stagedKey() == null) {
+                  return malformed(FileWire.WRITE, "park of a write that is not staged");
+                }
+                FileAttr parked = out.park();
+                ByteBuf b = allocator.buffer(128);
+                FileWire.writeAttr(b, parked);
+                FileWire.writeString(b, out.stagedKey());
+                return Reply.ok(b, null);
               }
               case FileWire.CHUNK_ABORT -> {
                 return error(Errno.EINVAL, "write " + bucket + "/" + path + ": aborted");

@@ -127,6 +127,33 @@ public final class FileWriter implements AutoCloseable {
     }
   }
 
+  /** What {@link #park()} committed: the staged object's attributes and key. */
+  public record Parked(FileAttr attr, String key) {}
+
+  /**
+   * For a staged writer ({@link FileClient#openWriter(String, String, Integer, boolean)}): sends
+   * what is left and commits it as the hidden staged object, not the file (which stays unchanged).
+   * The caller reads the bytes back from {@link Parked#key()} and then removes it.
+   *
+   * @throws FsException the server's failure; nothing is stored then
+   */
+  public Parked park() {
+    checkOpen();
+    if (chunk != null) {
+      send();
+    }
+    lastWrite.join();
+    ended = true;
+    if (!stream.response().isDone()) {
+      stream.write(allocator.buffer(9).writeByte(FileWire.CHUNK_PARK).writeLong(written));
+    }
+    Response r = stream.end().join();
+    try (Message m = FileClient.unwrap(FileWire.WRITE, r)) {
+      FileAttr a = FileWire.readAttr(m.header());
+      return new Parked(a, FileWire.readString(m.header()));
+    }
+  }
+
   /** Discards what was written (idempotent; nothing after a commit). */
   public void abort() {
     if (chunk != null) {
