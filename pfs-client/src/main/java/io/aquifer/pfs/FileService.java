@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -59,7 +59,7 @@ public final class FileService {
   private final FileServiceConfig config;
   private final String runId = HexFormat.of().toHexDigits(new SecureRandom().nextLong());
   private final AtomicLong stagedNames = new AtomicLong();
-  private final Set<String> sweptBuckets = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean swept = new AtomicBoolean();
 
   /** A file view over {@code store}, which the caller keeps owning. */
   public FileService(ObjectStore store, FileServiceConfig config) {
@@ -402,6 +402,9 @@ public final class FileService {
     if (mode != null) {
       SetAttr.mode(mode);
     }
+    if (swept.compareAndSet(false, true)) {
+      sweepAll();
+    }
     try {
       if (p.isEmpty()) {
         throw new FsException(Errno.EISDIR, "write " + bucket + "/: the root is a directory");
@@ -416,9 +419,6 @@ public final class FileService {
       int gid = old.map(FileAttr::gid).orElse(config.gid());
       String stagedKey = null;
       if (staged) {
-        if (sweptBuckets.add(bucket)) {
-          sweepStaged(bucket);
-        }
         stagedKey = STAGED_PREFIX + runId + "-" + stagedNames.incrementAndGet();
       }
       ObjectWriter w =
@@ -613,8 +613,8 @@ public final class FileService {
    * Removes the staged objects of {@code bucket} that no writer can still use: those of an earlier
    * run of the service (a stream does not outlive its connection, so a crash or restart left them),
    * and those of this run older than {@link #STAGED_MAX_AGE} (a client that parked a stream and
-   * died before removing it). Runs at the first staged write to a bucket in a run and at every
-   * park. Failures are logged, not thrown.
+   * died before removing it). Runs for every bucket at the first write of a run ({@link #sweepAll})
+   * and for the bucket at every park. Failures are logged, not thrown.
    *
    * @return how many were removed
    */
@@ -646,6 +646,20 @@ public final class FileService {
           "pfs: removed " + removed + " staged object(s) left in " + bucket);
     }
     return removed;
+  }
+
+  /** {@link #sweepStaged} of every bucket (failures are logged, not thrown). */
+  public void sweepAll() {
+    List<BucketInfo> buckets;
+    try {
+      buckets = store.listBuckets();
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "pfs: sweep of staged objects: " + e);
+      return;
+    }
+    for (BucketInfo b : buckets) {
+      sweepStaged(b.name());
+    }
   }
 
   /** Deletes a staged object (best effort: a failure is logged; the sweep retries later). */
