@@ -383,9 +383,21 @@ public final class FileClient {
    * @param mode the file's permission bits, or null to keep an existing file's (or the default)
    */
   public FileWriter openWriter(String bucket, String path, Integer mode) {
+    return openWriter(bucket, path, mode, false);
+  }
+
+  /**
+   * As {@link #openWriter(String, String, Integer)}; with {@code staged}, the node writes the bytes
+   * to a hidden staged object that the commit renames onto the file, so that {@link
+   * FileWriter#park()} can commit them there instead, to be read back.
+   */
+  public FileWriter openWriter(String bucket, String path, Integer mode, boolean staged) {
     ByteBuf h = header(FileWire.WRITE, bucket);
     FileWire.writeString(h, path);
     h.writeInt(mode == null ? -1 : mode);
+    if (staged) {
+      h.writeByte(FileWire.WRITE_STAGED);
+    }
     return new FileWriter(connection.openStream(h), allocator, config.writeChunkBytes());
   }
 

@@ -1,5 +1,6 @@
 package io.aquifer.pfs;
 
+import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.ObjectWriter;
 import io.aquifer.storage.StorageException;
 import io.netty.buffer.ByteBuf;
@@ -17,12 +18,15 @@ public final class FileOutput implements AutoCloseable {
   private final String bucket;
   private final String path;
   private final ObjectWriter writer;
+  private final String stagedKey;
 
-  FileOutput(FileService service, String bucket, String path, ObjectWriter writer) {
+  FileOutput(
+      FileService service, String bucket, String path, ObjectWriter writer, String stagedKey) {
     this.service = service;
     this.bucket = bucket;
     this.path = path;
     this.writer = writer;
+    this.stagedKey = stagedKey;
   }
 
   /**
@@ -54,12 +58,50 @@ public final class FileOutput implements AutoCloseable {
     return writer.written();
   }
 
-  /** Makes the file durable and visible, replacing any previous one at once. */
+  /**
+   * Makes the file durable and visible, replacing any previous one at once. A staged write commits
+   * its staged object and then renames it onto the file (one index batch); if the rename fails, the
+   * staged object is removed and the file is unchanged.
+   */
   public FileAttr commit() {
+    ObjectInfo info;
+    try {
+      info = writer.commit();
+    } catch (StorageException e) {
+      throw service.fail("write", bucket, path, e);
+    }
+    if (stagedKey != null) {
+      try {
+        info = service.store().rename(bucket, stagedKey, path, true);
+      } catch (StorageException e) {
+        service.discardStaged(bucket, stagedKey);
+        throw service.fail("write", bucket, path, e);
+      }
+    }
+    return Attrs.attr(info, FileType.FILE, service.config());
+  }
+
+  /** The staged object's key, or null when the write goes to its file directly. */
+  public String stagedKey() {
+    return stagedKey;
+  }
+
+  /**
+   * Commits a staged write as its staged object ({@link #stagedKey()}) instead of the file, which
+   * stays unchanged: the client reads the bytes back and removes it. Sweeps the bucket's old staged
+   * objects first.
+   *
+   * @throws IllegalStateException when the write is not staged
+   */
+  public FileAttr park() {
+    if (stagedKey == null) {
+      throw new IllegalStateException("park of a write that is not staged");
+    }
+    service.sweepStaged(bucket);
     try {
       return Attrs.attr(writer.commit(), FileType.FILE, service.config());
     } catch (StorageException e) {
-      throw service.fail("write", bucket, path, e);
+      throw service.fail("write", bucket, stagedKey, e);
     }
   }
 

@@ -16,12 +16,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The file view of an {@link ObjectStore}'s keyspace. Key {@code a/b/c.bin} is file {@code c.bin}
@@ -37,8 +43,23 @@ import java.util.Set;
 public final class FileService {
   private static final System.Logger LOG = System.getLogger(FileService.class.getName());
 
+  /**
+   * Names of staged objects, at a bucket's root: a streamed write the client asked to stage ({@link
+   * #openWrite(String, String, Integer, boolean)}) is written under such a key and renamed to its
+   * file at the commit, or left there for the client to read back and remove ({@link
+   * FileOutput#park()}). Mounts hide these names; what a crash leaves is swept ({@link
+   * #sweepStaged}).
+   */
+  public static final String STAGED_PREFIX = ".aquifer-staged-";
+
+  /** Staged objects of this service's own run older than this are swept too. */
+  static final Duration STAGED_MAX_AGE = Duration.ofHours(1);
+
   private final ObjectStore store;
   private final FileServiceConfig config;
+  private final String runId = HexFormat.of().toHexDigits(new SecureRandom().nextLong());
+  private final AtomicLong stagedNames = new AtomicLong();
+  private final AtomicBoolean swept = new AtomicBoolean();
 
   /** A file view over {@code store}, which the caller keeps owning. */
   public FileService(ObjectStore store, FileServiceConfig config) {
@@ -368,9 +389,21 @@ public final class FileService {
    *     parent)
    */
   public FileOutput openWrite(String bucket, String path, Integer mode) {
+    return openWrite(bucket, path, mode, false);
+  }
+
+  /**
+   * As {@link #openWrite(String, String, Integer)}; with {@code staged}, the bytes go to a staged
+   * object ({@link #STAGED_PREFIX}) that the commit renames onto the file in one index batch, and
+   * that {@link FileOutput#park()} can commit instead, for the client to read back.
+   */
+  public FileOutput openWrite(String bucket, String path, Integer mode, boolean staged) {
     String p = Paths.check(path);
     if (mode != null) {
       SetAttr.mode(mode);
+    }
+    if (swept.compareAndSet(false, true)) {
+      sweepAll();
     }
     try {
       if (p.isEmpty()) {
@@ -384,14 +417,18 @@ public final class FileService {
       int m = mode != null ? mode : old.map(FileAttr::mode).orElse(config.fileMode());
       int uid = old.map(FileAttr::uid).orElse(config.uid());
       int gid = old.map(FileAttr::gid).orElse(config.gid());
+      String stagedKey = null;
+      if (staged) {
+        stagedKey = STAGED_PREFIX + runId + "-" + stagedNames.incrementAndGet();
+      }
       ObjectWriter w =
           store.newWriter(
               bucket,
-              p,
+              stagedKey != null ? stagedKey : p,
               PutOptions.DEFAULT
                   .withAttributes(Attrs.owner(m, uid, gid))
                   .withMd5EtagMaxSize(config.md5EtagMaxSize()));
-      return new FileOutput(this, bucket, p, w);
+      return new FileOutput(this, bucket, p, w, stagedKey);
     } catch (StorageException e) {
       throw fail("write", bucket, p, e);
     }
@@ -570,6 +607,71 @@ public final class FileService {
     int k = s.dataShards();
     int n = s.dataShards() + s.parityShards();
     return new StoreStatsView(total / n * k, free / n * k);
+  }
+
+  /**
+   * Removes the staged objects of {@code bucket} that no writer can still use: those of an earlier
+   * run of the service (a stream does not outlive its connection, so a crash or restart left them),
+   * and those of this run older than {@link #STAGED_MAX_AGE} (a client that parked a stream and
+   * died before removing it). Runs for every bucket at the first write of a run ({@link #sweepAll})
+   * and for the bucket at every park. Failures are logged, not thrown.
+   *
+   * @return how many were removed
+   */
+  public int sweepStaged(String bucket) {
+    Instant old = Instant.now().minus(STAGED_MAX_AGE);
+    String mine = STAGED_PREFIX + runId + "-";
+    int removed = 0;
+    try {
+      ListQuery q = ListQuery.prefix(STAGED_PREFIX);
+      while (true) {
+        ListPage page = store.list(bucket, q);
+        for (ObjectInfo o : page.objects()) {
+          if (!o.key().startsWith(mine) || o.modified().isBefore(old)) {
+            discardStaged(bucket, o.key());
+            removed++;
+          }
+        }
+        if (!page.truncated()) {
+          break;
+        }
+        q = q.next(page.nextToken());
+      }
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "pfs: sweep of staged objects in " + bucket + ": " + e);
+    }
+    if (removed > 0) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "pfs: removed " + removed + " staged object(s) left in " + bucket);
+    }
+    return removed;
+  }
+
+  /** {@link #sweepStaged} of every bucket (failures are logged, not thrown). */
+  public void sweepAll() {
+    List<BucketInfo> buckets;
+    try {
+      buckets = store.listBuckets();
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "pfs: sweep of staged objects: " + e);
+      return;
+    }
+    for (BucketInfo b : buckets) {
+      sweepStaged(b.name());
+    }
+  }
+
+  /** Deletes a staged object (best effort: a failure is logged; the sweep retries later). */
+  void discardStaged(String bucket, String key) {
+    try {
+      store.delete(bucket, key);
+    } catch (StorageException e) {
+      if (e.status() != StatusCode.NO_SUCH_KEY) {
+        LOG.log(
+            System.Logger.Level.WARNING, "pfs: could not remove " + bucket + "/" + key + ": " + e);
+      }
+    }
   }
 
   // ---- internals

@@ -18,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Serves a {@link FileService} on a transport listener ({@code transport.listen(address,
@@ -294,6 +296,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
           String bucket;
           String path;
           int mode;
+          boolean staged;
           try (header) {
             ByteBuf h = header.header();
             int version = h.readUnsignedByte();
@@ -305,6 +308,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             bucket = FileWire.readString(h);
             path = FileWire.readString(h);
             mode = h.readInt();
+            staged = h.isReadable() && (h.readUnsignedByte() & FileWire.WRITE_STAGED) != 0;
           } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             reply.complete(malformed(FileWire.WRITE, e.toString()));
             return;
@@ -315,7 +319,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             reply.complete(denied);
             return;
           }
-          reply.complete(write(bucket, path, mode, stream));
+          reply.complete(write(bucket, path, mode, staged, stream));
         };
     try {
       workers.execute(task);
@@ -326,63 +330,90 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
     return reply;
   }
 
-  /** Receives chunks on the I/O thread and hands them to the writing virtual thread. */
+  /**
+   * Receives chunks on the I/O thread and hands them to the writing virtual thread. A lock and
+   * condition rather than a monitor: a virtual thread woken from {@code Object.wait} is resumed
+   * through the JDK's unblocker thread, one more thread switch per chunk.
+   */
   private static final class Chunks implements InboundStream.ChunkListener {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition ready = lock.newCondition();
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private boolean closed;
 
     @Override
     public void onChunk(ByteBuf chunk) {
-      synchronized (this) {
+      lock.lock();
+      try {
         if (!closed) {
           queue.add(chunk);
-          notifyAll();
+          ready.signal();
           return;
         }
+      } finally {
+        lock.unlock();
       }
       chunk.release();
     }
 
     @Override
-    public synchronized void onEnd() {
-      queue.add(Boolean.TRUE);
-      notifyAll();
+    public void onEnd() {
+      add(Boolean.TRUE);
     }
 
     @Override
-    public synchronized void onError(TransportError error) {
-      queue.add(error);
-      notifyAll();
+    public void onError(TransportError error) {
+      add(error);
     }
 
-    synchronized Object take() {
-      while (queue.isEmpty()) {
-        try {
-          wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return new TransportError.ConnectionLost("interrupted");
-        }
+    private void add(Object o) {
+      lock.lock();
+      try {
+        queue.add(o);
+        ready.signal();
+      } finally {
+        lock.unlock();
       }
-      return queue.poll();
+    }
+
+    Object take() {
+      lock.lock();
+      try {
+        while (queue.isEmpty()) {
+          try {
+            ready.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new TransportError.ConnectionLost("interrupted");
+          }
+        }
+        return queue.poll();
+      } finally {
+        lock.unlock();
+      }
     }
 
     /** Releases what is queued and every chunk that still comes. */
-    synchronized void close() {
-      closed = true;
-      for (Object o : queue) {
-        if (o instanceof ByteBuf b) {
-          b.release();
+    void close() {
+      lock.lock();
+      try {
+        closed = true;
+        for (Object o : queue) {
+          if (o instanceof ByteBuf b) {
+            b.release();
+          }
         }
+        queue.clear();
+      } finally {
+        lock.unlock();
       }
-      queue.clear();
     }
   }
 
-  private Reply write(String bucket, String path, int mode, InboundStream stream) {
+  private Reply write(String bucket, String path, int mode, boolean staged, InboundStream stream) {
     Chunks chunks = new Chunks();
     stream.subscribe(chunks);
-    try (FileOutput out = service.openWrite(bucket, path, mode < 0 ? null : mode)) {
+    try (FileOutput out = service.openWrite(bucket, path, mode < 0 ? null : mode, staged)) {
       stream.request(2);
       while (true) {
         Object next = chunks.take();
@@ -391,7 +422,7 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
             int tag = chunk.readUnsignedByte();
             switch (tag) {
               case FileWire.CHUNK_DATA -> out.write(chunk);
-              case FileWire.CHUNK_COMMIT -> {
+              case FileWire.CHUNK_COMMIT, FileWire.CHUNK_PARK -> {
                 long total = chunk.readLong();
                 if (total != out.written()) {
                   return error(
@@ -406,7 +437,17 @@ public final class FileServiceHandler implements RequestHandler, AutoCloseable {
                           + out.written()
                           + " arrived; nothing was stored");
                 }
-                return attrReply(out.commit());
+                if (tag == FileWire.CHUNK_COMMIT) {
+                  return attrReply(out.commit());
+                }
+                if (out.stagedKey() == null) {
+                  return malformed(FileWire.WRITE, "park of a write that is not staged");
+                }
+                FileAttr parked = out.park();
+                ByteBuf b = allocator.buffer(128);
+                FileWire.writeAttr(b, parked);
+                FileWire.writeString(b, out.stagedKey());
+                return Reply.ok(b, null);
               }
               case FileWire.CHUNK_ABORT -> {
                 return error(Errno.EINVAL, "write " + bucket + "/" + path + ": aborted");

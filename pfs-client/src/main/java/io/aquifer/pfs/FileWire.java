@@ -39,6 +39,15 @@ final class FileWire {
   /** First byte of a write stream's last chunk: discard what was written. */
   static final int CHUNK_ABORT = 2;
 
+  /**
+   * First byte of a staged write stream's last chunk: u64 total bytes follow; commit the staged
+   * object instead of the file and answer its attributes and its key (a string after them).
+   */
+  static final int CHUNK_PARK = 3;
+
+  /** WRITE's optional trailing flags byte: write to a staged object (FileService.STAGED_PREFIX). */
+  static final int WRITE_STAGED = 1;
+
   static final int RENAME_NOREPLACE = 1;
 
   static final int SET_MODE = 1;

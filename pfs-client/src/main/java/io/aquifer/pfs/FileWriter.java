@@ -7,15 +7,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A whole file streamed to the file service while it is being written ({@link
  * FileClient#openWriter}): bytes are gathered into {@link FileClientConfig#writeChunkBytes} chunks,
- * and each full chunk goes to the server (which writes it to the drives) while the next one fills;
- * at most two chunks and the connection's window are held. Nothing is visible until {@link
- * #commit()} returns, which replaces the file atomically. Not thread-safe. Close it: closing
- * without a commit aborts and stores nothing.
+ * and each full chunk goes to the server (which writes it to the drives) while the next ones fill;
+ * at most {@link #CHUNKS_IN_FLIGHT} chunks not yet written to the connection, one filling, and the
+ * connection's window are held. Nothing is visible until {@link #commit()} returns, which replaces
+ * the file atomically. Not thread-safe. Close it: closing without a commit aborts and stores
+ * nothing.
  */
 public final class FileWriter implements AutoCloseable {
   /** The tag in front of each chunk {@link #send(ByteBuf)} makes (shared, never released). */
@@ -23,11 +25,18 @@ public final class FileWriter implements AutoCloseable {
       Unpooled.unreleasableBuffer(
           Unpooled.directBuffer(1).writeByte(FileWire.CHUNK_DATA).asReadOnly());
 
+  /**
+   * Chunks handed to the transport and not yet written to the connection: the writer waits for the
+   * oldest beyond this many (so it syncs with the I/O thread once per chunk only when it is that
+   * far ahead).
+   */
+  static final int CHUNKS_IN_FLIGHT = 8;
+
   private final OutboundStream stream;
   private final ByteBufAllocator allocator;
   private final int chunkBytes;
   private ByteBuf chunk;
-  private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+  private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
   private long written;
   private boolean ended;
 
@@ -116,7 +125,7 @@ public final class FileWriter implements AutoCloseable {
     if (chunk != null) {
       send();
     }
-    lastWrite.join();
+    joinAll();
     ended = true;
     if (!stream.response().isDone()) {
       stream.write(allocator.buffer(9).writeByte(FileWire.CHUNK_COMMIT).writeLong(written));
@@ -124,6 +133,33 @@ public final class FileWriter implements AutoCloseable {
     Response r = stream.end().join();
     try (Message m = FileClient.unwrap(FileWire.WRITE, r)) {
       return FileWire.readAttr(m.header());
+    }
+  }
+
+  /** What {@link #park()} committed: the staged object's attributes and key. */
+  public record Parked(FileAttr attr, String key) {}
+
+  /**
+   * For a staged writer ({@link FileClient#openWriter(String, String, Integer, boolean)}): sends
+   * what is left and commits it as the hidden staged object, not the file (which stays unchanged).
+   * The caller reads the bytes back from {@link Parked#key()} and then removes it.
+   *
+   * @throws FsException the server's failure; nothing is stored then
+   */
+  public Parked park() {
+    checkOpen();
+    if (chunk != null) {
+      send();
+    }
+    joinAll();
+    ended = true;
+    if (!stream.response().isDone()) {
+      stream.write(allocator.buffer(9).writeByte(FileWire.CHUNK_PARK).writeLong(written));
+    }
+    Response r = stream.end().join();
+    try (Message m = FileClient.unwrap(FileWire.WRITE, r)) {
+      FileAttr a = FileWire.readAttr(m.header());
+      return new Parked(a, FileWire.readString(m.header()));
     }
   }
 
@@ -150,13 +186,21 @@ public final class FileWriter implements AutoCloseable {
     ByteBuf c = chunk;
     chunk = null;
     try {
-      lastWrite.join();
+      while (inFlight.size() >= CHUNKS_IN_FLIGHT) {
+        inFlight.poll().join();
+      }
       checkOpen();
     } catch (RuntimeException e) {
       c.release();
       throw e;
     }
-    lastWrite = stream.write(c);
+    inFlight.add(stream.write(c));
+  }
+
+  private void joinAll() {
+    while (!inFlight.isEmpty()) {
+      inFlight.poll().join();
+    }
   }
 
   private void checkOpen() {

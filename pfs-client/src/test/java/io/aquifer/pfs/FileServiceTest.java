@@ -329,4 +329,65 @@ class FileServiceTest {
     assertEquals(Errno.ENOSPC, Errno.of(StatusCode.QUOTA_EXCEEDED));
     assertEquals(Errno.EIO, Errno.of(StatusCode.DATA_CORRUPT));
   }
+
+  private byte[] read(String key, int max) {
+    ByteBuf b = io.netty.buffer.Unpooled.directBuffer(max);
+    try {
+      int n = fs.read(BUCKET, key, 0, b, max);
+      byte[] out = new byte[n];
+      b.getBytes(0, out);
+      return out;
+    } finally {
+      b.release();
+    }
+  }
+
+  private List<String> stagedKeys() {
+    return fx
+        .store
+        .list(BUCKET, io.aquifer.storage.ListQuery.prefix(FileService.STAGED_PREFIX))
+        .objects()
+        .stream()
+        .map(ObjectInfo::key)
+        .toList();
+  }
+
+  @Test
+  void aStagedWriteCommitsByARenameAndAParkLeavesTheFileUnchanged() {
+    put("f", new byte[] {1});
+    fs.setattr(BUCKET, "f", SetAttr.mode(0600));
+    byte[] data = PfsFixture.random(41, 300_000);
+    ByteBuf b = io.netty.buffer.Unpooled.wrappedBuffer(data);
+    try (FileOutput out = fs.openWrite(BUCKET, "f", null, true)) {
+      assertTrue(out.stagedKey().startsWith(FileService.STAGED_PREFIX));
+      out.write(b);
+      assertEquals(List.of(), stagedKeys(), "no object before the commit");
+      FileAttr a = out.commit();
+      assertEquals(data.length, a.size());
+      assertEquals(0600, a.mode(), "the old file's mode");
+    }
+    assertArrayEquals(data, read("f", 1 << 20));
+    assertEquals(List.of(), stagedKeys(), "renamed onto the file");
+    // a park commits the staged object only
+    String key;
+    try (FileOutput out = fs.openWrite(BUCKET, "f", null, true)) {
+      out.write(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {7, 7}));
+      key = out.stagedKey();
+      assertEquals(2, out.park().size());
+    } finally {
+      b.release();
+    }
+    assertArrayEquals(data, read("f", 1 << 20), "the file is unchanged");
+    assertArrayEquals(new byte[] {7, 7}, read(key, 10));
+    // this run's parked object is not swept while young; a later run's service sweeps it
+    assertEquals(0, fs.sweepStaged(BUCKET));
+    assertEquals(List.of(key), stagedKeys());
+    FileService next = new FileService(fx.store, FileServiceConfig.defaults());
+    assertEquals(1, next.sweepStaged(BUCKET));
+    assertEquals(List.of(), stagedKeys());
+    // a write that is not staged cannot be parked
+    try (FileOutput out = fs.openWrite(BUCKET, "g", null)) {
+      assertThrows(IllegalStateException.class, out::park);
+    }
+  }
 }

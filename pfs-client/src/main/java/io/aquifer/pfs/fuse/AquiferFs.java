@@ -4,6 +4,7 @@ import io.aquifer.pfs.DirEntry;
 import io.aquifer.pfs.Errno;
 import io.aquifer.pfs.FileAttr;
 import io.aquifer.pfs.FileClient;
+import io.aquifer.pfs.FileService;
 import io.aquifer.pfs.FileType;
 import io.aquifer.pfs.FsException;
 import io.aquifer.pfs.FsStats;
@@ -63,8 +64,6 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   private final Map<Long, List<Listed>> dirs = new ConcurrentHashMap<>();
   private final Semaphore readMemory;
   private final ExecutorService prefetchers = Executors.newVirtualThreadPerTaskExecutor();
-  private final ExecutorService pumps = Executors.newVirtualThreadPerTaskExecutor();
-  private final WriteBehind writeBehind;
   private volatile java.util.function.LongConsumer releaseListener = ino -> {};
 
   /** One name of a directory snapshot. */
@@ -87,11 +86,6 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     this.inodes = new Inodes(new FileAttr(FileType.DIRECTORY, 0755, 0, 0, 0, 0, ""));
     this.readMemory =
         new Semaphore((int) Math.min(Integer.MAX_VALUE, options.readaheadMemoryBytes()));
-    this.writeBehind =
-        new WriteBehind(
-            pumps,
-            options.writeBehindBytes() == 0 ? null : new Semaphore(options.writeBehindBytes()),
-            alloc);
   }
 
   /** The settings. */
@@ -110,7 +104,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   public FuseEntry lookup(long parent, String name) {
     Node dir = dir(parent);
     checkName(name);
-    if (name.startsWith(UNLINKED_PREFIX)) {
+    if (hidden(name)) {
       throw new FuseException(FuseException.ENOENT, "lookup " + name + ": hidden");
     }
     Node known = inodes.child(dir, name);
@@ -305,7 +299,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     String hidden = UNLINKED_PREFIX + mountId + "-" + hiddenNames.incrementAndGet();
     Loc to = childLoc(dir, hidden);
     if (n.dirty != null) {
-      n.dirty.renamed();
+      n.dirty.renamed(loc(n).bucket());
     }
     conn.change(
         c -> {
@@ -390,7 +384,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         hidden = dst;
       }
       if (src != null && src.dirty != null) {
-        src.dirty.renamed();
+        src.dirty.renamed(loc(src).bucket());
       }
       try {
         conn.change(
@@ -427,7 +421,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         n.lock.lock();
         try {
           if (n.dirty != null) {
-            n.dirty.renamed();
+            n.dirty.renamed(loc(n).bucket());
           }
         } finally {
           n.lock.unlock();
@@ -464,9 +458,9 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       if (write && (flags & O_TRUNC) != 0) {
         keep = false;
         if (n.dirty != null) {
-          n.dirty.truncate(0);
+          n.dirty.truncate(loc(n).bucket(), 0);
         } else if (n.attr.size() > 0) {
-          n.dirty = DirtyFile.empty(options.spillDir(), writeBehind);
+          n.dirty = DirtyFile.empty(options.spillDir(), conn, alloc);
         }
       }
       n.openCount++;
@@ -561,7 +555,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     n.lock.lock();
     try {
       if (n.dirty != null) {
-        return n.dirty.read(offset, dst);
+        return n.dirty.read(loc(n).bucket(), offset, dst);
       }
       size = n.attr.size();
       l = loc(n);
@@ -592,7 +586,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     try {
       Loc l = loc(n);
       dirtyLocked(n, l);
-      n.dirty.write(conn, l.bucket(), l.path(), offset, src);
+      n.dirty.write(l.bucket(), l.path(), offset, src);
     } finally {
       n.lock.unlock();
     }
@@ -610,16 +604,9 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   /** A new dirty copy of a file: empty for {@code size} 0, else its content fetched at once. */
   private DirtyFile dirtyCopy(Node n, Loc l, long size) {
     return size == 0
-        ? DirtyFile.empty(options.spillDir(), writeBehind)
+        ? DirtyFile.empty(options.spillDir(), conn, alloc)
         : DirtyFile.copyOf(
-            options.spillDir(),
-            writeBehind,
-            conn,
-            l.bucket(),
-            l.path(),
-            n.attr.etag(),
-            size,
-            alloc);
+            options.spillDir(), conn, alloc, l.bucket(), l.path(), n.attr.etag(), size);
   }
 
   private void truncate(Node n, long size) {
@@ -635,8 +622,8 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       if (n.dirty == null && n.writers == 0) {
         // no writer open: the change is made now
         try (DirtyFile d = dirtyCopy(n, l, size == 0 ? 0 : n.attr.size())) {
-          d.truncate(size);
-          FileAttr a = d.commit(conn, l.bucket(), l.path(), alloc);
+          d.truncate(l.bucket(), size);
+          FileAttr a = d.commit(l.bucket(), l.path());
           n.seenAtOpen = null;
           setAttrLocked(n, a);
           repin(n, a);
@@ -649,7 +636,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
           return;
         }
       }
-      n.dirty.truncate(size);
+      n.dirty.truncate(l.bucket(), size);
       if (n.writers == 0) {
         commitLocked(n);
       }
@@ -691,7 +678,12 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     Loc l = loc(n);
     // until the commit succeeded the kernel's pages may hold bytes the node does not have
     n.seenAtOpen = null;
-    FileAttr a = n.dirty.commit(conn, l.bucket(), l.path(), alloc);
+    FileAttr a = n.dirty.commit(l.bucket(), l.path());
+    if (!n.dirty.local()) {
+      // a stream's content is now the server's only: reads and later writes go to the server
+      n.dirty.close();
+      n.dirty = null;
+    }
     // the kernel's pages hold what was written through this mount, which is now the node's
     // content: the next open may keep them while the file stays this version
     n.seenAtOpen = a;
@@ -795,7 +787,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         }
       }
       for (DirEntry e : entries) {
-        if (e.name().startsWith(UNLINKED_PREFIX)) {
+        if (hidden(e.name())) {
           continue;
         }
         items.add(new Listed(e.name(), listedIno(n, e.name()), typeBits(e.attr().type())));
@@ -865,7 +857,6 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
       }
     }
     prefetchers.close();
-    pumps.close();
     conn.close();
   }
 
@@ -904,11 +895,26 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   private void checkNewName(Node dir, String name, String op) {
     checkName(name);
     topLevelChange(dir, op);
-    if (name.startsWith(UNLINKED_PREFIX)) {
+    if (hidden(name)) {
       throw new FuseException(
           FuseException.EINVAL,
-          op + " " + name + ": names starting " + UNLINKED_PREFIX + " are reserved");
+          op
+              + " "
+              + name
+              + ": names starting "
+              + UNLINKED_PREFIX
+              + " or "
+              + FileService.STAGED_PREFIX
+              + " are reserved");
     }
+  }
+
+  /**
+   * Names the mount hides: files unlinked while open, and the node's staged objects (streams not
+   * yet renamed onto their files, see {@link FileService#STAGED_PREFIX}).
+   */
+  static boolean hidden(String name) {
+    return name.startsWith(UNLINKED_PREFIX) || name.startsWith(FileService.STAGED_PREFIX);
   }
 
   /** Buckets are made and removed over S3 or by the operator, not through the mount. */

@@ -17,9 +17,6 @@ import java.util.Objects;
  * @param readaheadMemoryBytes prefetched bytes all handles together may hold
  * @param spillDir where files being written keep their local copy (a local disk, not tmpfs, for
  *     large files)
- * @param writeBehindBytes appended bytes all files being written together may hold after their
- *     WRITE was answered and before they are in the stream and the spill file (0: each write is
- *     made before it is answered)
  */
 public record AquiferFsOptions(
     String bucket,
@@ -28,8 +25,7 @@ public record AquiferFsOptions(
     int readaheadMaxBytes,
     int readaheadUnitBytes,
     long readaheadMemoryBytes,
-    Path spillDir,
-    int writeBehindBytes) {
+    Path spillDir) {
 
   public AquiferFsOptions {
     Objects.requireNonNull(attrTtl, "attrTtl");
@@ -57,17 +53,11 @@ public record AquiferFsOptions(
       throw new IllegalArgumentException(
           "mount readaheadMemoryBytes must be >= 0, got " + readaheadMemoryBytes);
     }
-    if (writeBehindBytes < 0) {
-      throw new IllegalArgumentException(
-          "mount writeBehindBytes must be >= 0, got " + writeBehindBytes);
-    }
   }
 
   /**
    * One bucket as the root (null: every bucket), 1 s cache, read-ahead from 1 MiB doubling to 64
-   * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}, no
-   * write-behind (no clear gain, and more CPU per byte, on a saturated 2-vCPU machine;
-   * docs/benchmarks.md).
+   * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}.
    */
   public static AquiferFsOptions defaults(String bucket) {
     return new AquiferFsOptions(
@@ -77,8 +67,7 @@ public record AquiferFsOptions(
         64 << 20,
         1 << 20,
         256L << 20,
-        Path.of(System.getProperty("java.io.tmpdir")),
-        0);
+        Path.of(System.getProperty("java.io.tmpdir")));
   }
 
   /** These options with another cache time. */
@@ -90,8 +79,7 @@ public record AquiferFsOptions(
         readaheadMaxBytes,
         readaheadUnitBytes,
         readaheadMemoryBytes,
-        spillDir,
-        writeBehindBytes);
+        spillDir);
   }
 
   /** These options with another spill directory. */
@@ -103,20 +91,6 @@ public record AquiferFsOptions(
         readaheadMaxBytes,
         readaheadUnitBytes,
         readaheadMemoryBytes,
-        dir,
-        writeBehindBytes);
-  }
-
-  /** These options with another write-behind memory (0: off). */
-  public AquiferFsOptions withWriteBehindBytes(int bytes) {
-    return new AquiferFsOptions(
-        bucket,
-        attrTtl,
-        readaheadMinBytes,
-        readaheadMaxBytes,
-        readaheadUnitBytes,
-        readaheadMemoryBytes,
-        spillDir,
-        bytes);
+        dir);
   }
 }

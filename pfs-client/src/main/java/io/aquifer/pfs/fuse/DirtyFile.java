@@ -8,120 +8,90 @@ import io.aquifer.pfs.FsException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The new content of a file being written through the mount, until it is committed. Every byte is
- * kept in a local spill file (deleted when the last handle closes), so the content can be read
- * back, changed anywhere and sent again. While the content is exactly a sequence of appends from
- * offset 0 it is also streamed to the server as it comes ({@link FileWriter}): the commit then only
- * sends the tail and commits. Any other change (a write elsewhere, a truncate, a lost stream) drops
- * the stream, and the commit streams the spill file whole. Nothing reaches the file's object until
- * a commit. Guarded by its node's lock.
+ * The new content of a file being written through the mount, until it is committed. Guarded by its
+ * node's lock. It is in one of four states:
  *
- * <p><b>Write-behind</b> ({@link WriteBehind#on()}): an append to streamable content is copied into
- * a buffer and queued, and {@link #write} returns; a pump (one virtual thread while the queue is
- * not empty) sends each buffer to the stream without another copy and writes it to the spill file.
- * Every other operation first waits until the pump has emptied the queue ({@link #drain()}), so it
- * sees the spill file and the stream as if every write had been done in place. Failures of the pump
- * surface at the next call: a spill file write that failed makes every later write, read and commit
- * fail with EIO (the content is incomplete); ENOSPC from the server fails the next write, as a
- * synchronous write would have, and the commit; a lost stream is not an error (the commit sends the
- * spill file). Between the pump and the node's lock holder, the stream belongs to the pump while it
- * runs.
+ * <ul>
+ *   <li><b>memory</b>: up to {@link #MEMORY_BYTES} of content held in one buffer (new files,
+ *       O_TRUNC, truncate to 0). Writes, reads and truncates within it change the buffer; the
+ *       commit sends it whole to the file's key.
+ *   <li><b>stream</b>: the content grew past the buffer by appends only; every byte has been sent
+ *       to the server in one write stream to a hidden staged object ({@link
+ *       FileClient#openWriter(String, String, Integer, boolean)}), and none is kept here (no spill
+ *       file: that copy was the mount's largest cost per byte). The commit finishes the stream, and
+ *       the node renames the staged object onto the file. Anything that needs the streamed bytes
+ *       again (a write that is not an append, a read below the end, a truncate that is not to 0, a
+ *       rename) first <b>falls back</b>: the stream is parked (committed as its staged object, the
+ *       file unchanged), read back into a spill file, and the staged object removed.
+ *   <li><b>spill</b>: every byte in a local spill file (deleted when the last handle closes), which
+ *       can be changed anywhere; the commit streams it whole.
+ *   <li><b>lost</b>: the stream failed (the node restarted, the connection broke, the server
+ *       refused it): its bytes exist nowhere. Every write, read and commit fails with that error
+ *       (EIO, or ENOSPC when the server refused), the file keeps its committed content, and only a
+ *       truncate to 0 starts over.
+ * </ul>
+ *
+ * <p>Nothing reaches the file's object until a commit. After a stream's commit the content is the
+ * server's and no longer here ({@link #local()} false): the caller drops this copy.
  */
 final class DirtyFile implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(DirtyFile.class.getName());
   private static final int COPY_BYTES = 1 << 20;
 
-  private final Path path;
-  private final FileChannel spill;
-  private final WriteBehind behind;
-  private final ReentrantLock queueLock = new ReentrantLock();
-  private final Condition progress = queueLock.newCondition();
-  private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>(); // guarded by queueLock
-  private boolean pumping; // guarded by queueLock
-  // written by the pump; read by the lock holder after drain() (queueLock orders them), and
-  // early, as a hint, by write()
-  private volatile boolean streamLost;
-  private volatile FsException noSpace;
-  private volatile FsException spillBroken;
-  private long size;
+  /** Content up to this size is kept in memory; a file that grows past it by appends streams. */
+  static final int MEMORY_BYTES = 1 << 20;
+
+  private final Path spillDir;
+  private final Connector conn;
+  private final ByteBufAllocator alloc;
+  private ByteBuf memory;
   private FileWriter stream;
-  private boolean streamable;
+  private FileChannel spill;
+  private FsException lost;
+  private long size;
   private boolean clean;
   private boolean failed;
+  private boolean local = true;
   private long mtimeNanos;
 
-  private DirtyFile(Path dir, WriteBehind behind) {
-    this.behind = behind;
-    try {
-      Files.createDirectories(dir);
-      path = Files.createTempFile(dir, ".aquifer-spill-", "");
-      spill = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      // unlinked at once: the descriptor keeps it, and a crash leaves nothing behind
-      Files.delete(path);
-    } catch (IOException e) {
-      throw spillFailure(e);
-    }
+  private DirtyFile(Path spillDir, Connector conn, ByteBufAllocator alloc) {
+    this.spillDir = spillDir;
+    this.conn = conn;
+    this.alloc = alloc;
     mtimeNanos = now();
   }
 
-  /** Empty new content (a new file, O_TRUNC, truncate to 0): streamable from offset 0. */
-  static DirtyFile empty(Path dir, WriteBehind behind) {
-    DirtyFile d = new DirtyFile(dir, behind);
-    d.streamable = true;
+  /** Empty new content (a new file, O_TRUNC, truncate to 0), in memory. */
+  static DirtyFile empty(Path spillDir, Connector conn, ByteBufAllocator alloc) {
+    DirtyFile d = new DirtyFile(spillDir, conn, alloc);
+    d.memory = alloc.directBuffer(0, MEMORY_BYTES);
     return d;
   }
 
   /** The file's current {@code size} bytes, fetched from the server, as the starting content. */
   static DirtyFile copyOf(
-      Path dir,
-      WriteBehind behind,
+      Path spillDir,
       Connector conn,
+      ByteBufAllocator alloc,
       String bucket,
       String file,
       String etag,
-      long size,
-      ByteBufAllocator alloc) {
-    DirtyFile d = new DirtyFile(dir, behind);
+      long size) {
+    DirtyFile d = new DirtyFile(spillDir, conn, alloc);
     try {
-      ByteBuf buf = alloc.directBuffer(COPY_BYTES);
-      try {
-        long at = 0;
-        while (at < size) {
-          long pos = at;
-          int want = (int) Math.min(COPY_BYTES, size - at);
-          long n =
-              conn.read(
-                  c -> {
-                    buf.clear();
-                    return c.read(bucket, file, pos, buf, want, etag);
-                  });
-          if (n <= 0) {
-            break;
-          }
-          d.writeFully(buf.nioBuffer(0, (int) n), at);
-          at += n;
-        }
-        d.size = at;
-      } finally {
-        buf.release();
-      }
+      d.openSpill();
+      d.size = d.fetch(bucket, file, etag, size);
     } catch (RuntimeException e) {
       d.close();
       throw e;
     }
-    d.streamable = false;
     d.clean = true;
     return d;
   }
@@ -136,7 +106,7 @@ final class DirtyFile implements AutoCloseable {
 
   /** Whether the last commit failed and nothing changed since (a retry would fail alike). */
   boolean failed() {
-    return failed;
+    return failed || lost != null;
   }
 
   /** Whether the content equals what was last committed (nothing to send). */
@@ -144,74 +114,73 @@ final class DirtyFile implements AutoCloseable {
     return clean;
   }
 
+  /** False once a stream was committed: the content is the server's, none of it is held here. */
+  boolean local() {
+    return local;
+  }
+
   /**
-   * Writes {@code src} at {@code offset}; streams it when it extends a streamable content.
+   * Writes {@code src} at {@code offset}.
    *
    * @param src borrowed; its position is not changed
    */
-  void write(Connector conn, String bucket, String file, long offset, ByteBuffer src) {
+  void write(String bucket, String file, long offset, ByteBuffer src) {
+    failIfLost();
     int n = src.remaining();
-    if (spillBroken != null) {
-      throw spillBroken;
-    }
-    if (noSpace != null) {
-      FsException e = noSpace;
-      noSpace = null;
-      throw e;
-    }
-    if (streamable && offset == size && n > 0 && behind.on() && reserve(n)) {
-      ByteBuf copy = behind.alloc().directBuffer(n);
-      copy.writeBytes(src.duplicate());
-      queue(copy, conn, bucket, file);
-      size += n;
-      clean = false;
-      failed = false;
-      mtimeNanos = now();
+    if (n == 0) {
       return;
     }
-    drainOrFail();
-    writeFully(src.duplicate(), offset);
-    if (streamable && offset == size) {
+    long end = offset + n;
+    if (memory != null && end <= MEMORY_BYTES) {
+      if (end > size) {
+        memory.ensureWritable((int) (end - size));
+      }
+      if (offset > size) {
+        memory.setZero((int) size, (int) (offset - size));
+      }
+      memory.setBytes((int) offset, src.duplicate());
+      memory.writerIndex((int) Math.max(size, end));
+    } else if (memory != null && offset == size) {
+      startStream(bucket, file, src);
+    } else if (stream != null && offset == size) {
       try {
-        if (stream == null) {
-          stream = conn.client().openWriter(bucket, file, null);
-        }
         stream.write(src.duplicate());
       } catch (FsException e) {
-        dropStream();
-        if (e.errno() == Errno.ENOSPC) {
-          size = Math.max(size, offset + n);
-          clean = false;
-          throw e;
-        }
-        // anything else (a lost connection): the commit sends the spill file again
+        throw lose(bucket, file, e);
       }
     } else {
-      dropStream();
+      toSpill(bucket);
+      writeFully(src.duplicate(), offset);
     }
-    size = Math.max(size, offset + n);
-    clean = false;
-    failed = false;
-    mtimeNanos = now();
+    size = Math.max(size, end);
+    changed();
   }
 
   /** Reads into {@code dst} from {@code offset}, up to the content's size; returns the bytes. */
-  int read(long offset, ByteBuffer dst) {
-    drainOrFail();
+  int read(String bucket, long offset, ByteBuffer dst) {
+    failIfLost();
+    if (offset >= size || !dst.hasRemaining()) {
+      return 0;
+    }
+    int want = (int) Math.min(dst.remaining(), size - offset);
+    if (memory != null) {
+      memory.getBytes((int) offset, dst.slice(dst.position(), want));
+      dst.position(dst.position() + want);
+      return want;
+    }
+    toSpill(bucket);
     int total = 0;
     try {
-      while (dst.hasRemaining() && offset + total < size) {
-        int limit = (int) Math.min(dst.remaining(), size - offset - total);
-        ByteBuffer part = dst.slice(dst.position(), limit);
+      while (total < want) {
+        ByteBuffer part = dst.slice(dst.position(), want - total);
         int r = spill.read(part, offset + total);
         if (r <= 0) {
           // a hole at the end (sparse extension): zeros
-          int z = limit;
-          for (int i = 0; i < z; i++) {
+          for (int i = total; i < want; i++) {
             dst.put((byte) 0);
           }
-          total += z;
-          continue;
+          total = want;
+          break;
         }
         dst.position(dst.position() + r);
         total += r;
@@ -223,86 +192,226 @@ final class DirtyFile implements AutoCloseable {
   }
 
   /** Cuts or extends (with zeros) the content to {@code newSize}. */
-  void truncate(long newSize) {
+  void truncate(String bucket, long newSize) {
+    if (newSize == 0) {
+      // starts over, whatever the state (a lost stream included)
+      discardStream();
+      closeSpill();
+      lost = null;
+      if (memory == null) {
+        memory = alloc.directBuffer(0, MEMORY_BYTES);
+      }
+      memory.clear();
+      size = 0;
+      changed();
+      return;
+    }
+    failIfLost();
     if (newSize == size) {
       return;
     }
-    drainOrFail();
-    try {
-      if (newSize < size) {
-        spill.truncate(newSize);
-      } else {
-        writeFully(ByteBuffer.allocate(1), newSize - 1);
+    if (memory != null && newSize <= MEMORY_BYTES) {
+      if (newSize > size) {
+        memory.ensureWritable((int) (newSize - memory.writerIndex()));
+        memory.setZero((int) size, (int) (newSize - size));
       }
-    } catch (IOException e) {
-      throw spillFailure(e);
-    }
-    dropStream();
-    if (newSize == 0) {
-      streamable = true;
+      memory.writerIndex((int) newSize);
+    } else {
+      toSpill(bucket);
+      try {
+        if (newSize < size) {
+          spill.truncate(newSize);
+        } else {
+          writeFully(ByteBuffer.allocate(1), newSize - 1);
+        }
+      } catch (IOException e) {
+        throw spillFailure(e);
+      }
     }
     size = newSize;
-    clean = false;
-    failed = false;
-    mtimeNanos = now();
+    changed();
   }
 
   /**
-   * The stream (if any) was bound to the file's old name: the next commit sends the spill file to
-   * the new one.
+   * The file was renamed: a stream names the old file at its commit, so its bytes are fetched back
+   * now (spill), and the next commit sends them to the new name.
    */
-  void renamed() {
-    drain();
-    dropStream();
-  }
-
-  /**
-   * Makes the content the file's object: finishes the stream, or streams the spill file whole.
-   * Returns once the server committed (durable). On failure nothing changed on the server and the
-   * content stays here, not clean.
-   */
-  FileAttr commit(Connector conn, String bucket, String file, ByteBufAllocator alloc) {
-    drain();
-    failed = true;
-    if (spillBroken != null) {
-      throw spillBroken;
+  void renamed(String bucket) {
+    if (stream != null && lost == null) {
+      toSpill(bucket);
     }
-    // the commit answers for a refusal the pump saw (the server refuses the commit alike)
-    noSpace = null;
-    FileAttr a = null;
-    if (stream != null && streamable && stream.written() == size) {
+  }
+
+  /**
+   * Makes the content the file's object. Returns once the server committed (durable). On failure
+   * nothing changed on the server; the content stays here, not clean, unless it was a stream's
+   * (then it is lost: see the class).
+   */
+  FileAttr commit(String bucket, String file) {
+    failIfLost();
+    failed = true;
+    FileAttr a;
+    if (stream != null) {
       FileWriter w = stream;
       stream = null;
       try {
         a = w.commit();
       } catch (FsException e) {
         w.close();
-        if (e.errno() != Errno.EIO) {
-          streamable = false;
-          throw e;
-        }
-        // EIO (a lost connection, most likely): send it all again below
+        throw lose(bucket, file, e);
       }
-    }
-    dropStream();
-    streamable = false;
-    if (a == null) {
-      a = sendAll(conn.client(), bucket, file, alloc);
+      local = false;
+    } else {
+      a = sendAll(conn.client(), bucket, file);
     }
     clean = true;
     failed = false;
     return a;
   }
 
-  private FileAttr sendAll(FileClient c, String bucket, String file, ByteBufAllocator alloc) {
+  // ---- states
+
+  /** From memory to a stream: opens a staged writer and sends the buffer, then {@code src}. */
+  private void startStream(String bucket, String file, ByteBuffer src) {
+    FileWriter w = conn.client().openWriter(bucket, file, null, true);
+    try {
+      w.write(memory.nioBuffer(0, (int) size));
+      w.write(src.duplicate());
+    } catch (FsException e) {
+      // nothing is lost yet: the content is still here, without this write
+      w.close();
+      throw e;
+    }
+    stream = w;
+    memory.release();
+    memory = null;
+  }
+
+  /** Makes the spill file hold the content, from memory or by fetching a stream's bytes back. */
+  private void toSpill(String bucket) {
+    if (spill != null) {
+      return;
+    }
+    if (memory != null) {
+      openSpill();
+      writeFully(memory.nioBuffer(0, (int) size), 0);
+      memory.release();
+      memory = null;
+      return;
+    }
+    if (stream == null) {
+      throw new IllegalStateException("no content here: the stream was committed");
+    }
+    FileWriter w = stream;
+    stream = null;
+    FileWriter.Parked p;
+    try {
+      p = w.park();
+    } catch (FsException e) {
+      w.close();
+      throw lose(bucket, "(stream)", e);
+    }
+    try {
+      openSpill();
+      long got = fetch(bucket, p.key(), p.attr().etag(), size);
+      if (got != size) {
+        throw new FsException(
+            Errno.EIO, "fetched " + got + " of the " + size + " streamed bytes of " + p.key());
+      }
+    } catch (FsException e) {
+      closeSpill();
+      throw lose(bucket, p.key(), e);
+    } finally {
+      removeStaged(bucket, p.key());
+    }
+  }
+
+  /** Copies {@code size} bytes of the server's {@code file} into the spill file; returns them. */
+  private long fetch(String bucket, String file, String etag, long size) {
+    ByteBuf buf = alloc.directBuffer(COPY_BYTES);
+    try {
+      long at = 0;
+      while (at < size) {
+        long pos = at;
+        int want = (int) Math.min(COPY_BYTES, size - at);
+        long n =
+            conn.read(
+                c -> {
+                  buf.clear();
+                  return c.read(bucket, file, pos, buf, want, etag);
+                });
+        if (n <= 0) {
+          break;
+        }
+        writeFully(buf.nioBuffer(0, (int) n), at);
+        at += n;
+      }
+      return at;
+    } finally {
+      buf.release();
+    }
+  }
+
+  private void removeStaged(String bucket, String key) {
+    try {
+      conn.change(
+          c -> {
+            c.unlink(bucket, key);
+            return null;
+          });
+    } catch (FsException e) {
+      // the node's sweep removes it later
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "mount: could not remove staged " + bucket + "/" + key + ": " + e);
+    }
+  }
+
+  /** The stream failed: its bytes are gone. Logs once; returns the error to throw. */
+  private FsException lose(String bucket, String file, FsException e) {
+    Errno errno = e.errno() == Errno.ENOSPC ? Errno.ENOSPC : Errno.EIO;
+    lost =
+        new FsException(
+            errno,
+            "mount: the stream of "
+                + bucket
+                + "/"
+                + file
+                + " was lost ("
+                + e.getMessage()
+                + "): writes, reads and close/fsync fail until it is truncated to 0; the file"
+                + " keeps its last committed content",
+            e);
+    LOG.log(System.Logger.Level.WARNING, lost.getMessage());
+    return lost;
+  }
+
+  private void failIfLost() {
+    if (lost != null) {
+      throw lost;
+    }
+  }
+
+  private void changed() {
+    clean = false;
+    failed = false;
+    local = true;
+    mtimeNanos = now();
+  }
+
+  private FileAttr sendAll(FileClient c, String bucket, String file) {
     try (FileWriter w = c.openWriter(bucket, file, null)) {
+      if (memory != null) {
+        w.write(memory.nioBuffer(0, (int) size));
+        return w.commit();
+      }
       ByteBuf buf = alloc.directBuffer(COPY_BYTES);
       try {
         long at = 0;
         while (at < size) {
           buf.clear();
           ByteBuffer view = buf.nioBuffer(0, (int) Math.min(COPY_BYTES, size - at));
-          int n = read(at, view);
+          int n = read(bucket, at, view);
           view.flip();
           w.write(view);
           at += n;
@@ -314,157 +423,35 @@ final class DirtyFile implements AutoCloseable {
     }
   }
 
-  // ---- write-behind
-
-  /**
-   * Takes {@code n} bytes of the shared write-behind memory: waits while this file's own queue
-   * holds some (its pump gives them back); false when none is free and this file holds none (the
-   * write is then made in place).
-   */
-  private boolean reserve(int n) {
-    if (behind.memory().tryAcquire(n)) {
-      return true;
-    }
-    queueLock.lock();
+  private void openSpill() {
     try {
-      while (true) {
-        if (behind.memory().tryAcquire(n)) {
-          return true;
-        }
-        if (queue.isEmpty() && !pumping) {
-          return false;
-        }
-        progress.awaitUninterruptibly();
-      }
-    } finally {
-      queueLock.unlock();
+      Files.createDirectories(spillDir);
+      Path path = Files.createTempFile(spillDir, ".aquifer-spill-", "");
+      spill = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      // unlinked at once: the descriptor keeps it, and a crash leaves nothing behind
+      Files.delete(path);
+    } catch (IOException e) {
+      closeSpill();
+      throw spillFailure(e);
     }
   }
 
-  /** Queues {@code copy} (consumed, holding its bytes of write-behind memory) for the pump. */
-  private void queue(ByteBuf copy, Connector conn, String bucket, String file) {
-    boolean start;
-    queueLock.lock();
-    try {
-      queue.add(copy);
-      start = !pumping;
-      pumping = true;
-    } finally {
-      queueLock.unlock();
-    }
-    if (start) {
-      long from = size;
+  private void closeSpill() {
+    if (spill != null) {
       try {
-        behind.pumps().execute(() -> pump(conn, bucket, file, from));
-      } catch (RejectedExecutionException e) {
-        // the mount is closing: no thread left; do it here
-        pump(conn, bucket, file, from);
+        spill.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "mount: closing a spill file: " + e);
       }
+      spill = null;
     }
   }
 
-  /** Sends and spills the queued appends, from offset {@code from}, until the queue is empty. */
-  private void pump(Connector conn, String bucket, String file, long from) {
-    long at = from;
-    while (true) {
-      ByteBuf b;
-      queueLock.lock();
-      try {
-        b = queue.poll();
-        if (b == null) {
-          pumping = false;
-          progress.signalAll();
-          return;
-        }
-      } finally {
-        queueLock.unlock();
-      }
-      int n = b.readableBytes();
-      try {
-        pumpOne(conn, bucket, file, at, b);
-      } catch (RuntimeException | Error e) {
-        if (spillBroken == null) {
-          spillBroken = new FsException(Errno.EIO, "mount: write-behind failed: " + e, e);
-          LOG.log(System.Logger.Level.WARNING, spillBroken.getMessage());
-        }
-      } finally {
-        b.release();
-        behind.memory().release(n);
-        at += n;
-        queueLock.lock();
-        try {
-          progress.signalAll();
-        } finally {
-          queueLock.unlock();
-        }
-      }
-    }
-  }
-
-  /** Sends {@code b} (borrowed) to the stream and writes it to the spill file at {@code at}. */
-  private void pumpOne(Connector conn, String bucket, String file, long at, ByteBuf b) {
-    if (spillBroken != null) {
-      return;
-    }
-    if (!streamLost) {
-      try {
-        if (stream == null) {
-          stream = conn.client().openWriter(bucket, file, null);
-        }
-        // the transport reads the bytes while the spill file is written below
-        stream.send(b.retainedDuplicate());
-      } catch (FsException e) {
-        if (stream != null) {
-          stream.close();
-          stream = null;
-        }
-        streamLost = true;
-        if (e.errno() == Errno.ENOSPC) {
-          noSpace = e;
-        }
-        // anything else (a lost connection): the commit sends the spill file again
-      }
-    }
-    try {
-      writeFully(b.nioBuffer(), at);
-    } catch (FsException e) {
-      spillBroken = e;
-    }
-  }
-
-  /** Like {@link #drain()}, then fails with EIO when a spill write behind failed. */
-  private void drainOrFail() {
-    drain();
-    if (spillBroken != null) {
-      throw spillBroken;
-    }
-  }
-
-  /**
-   * Waits until the pump has sent and spilled every queued append; afterwards the stream and the
-   * spill file are this thread's again.
-   */
-  private void drain() {
-    queueLock.lock();
-    try {
-      while (pumping) {
-        progress.awaitUninterruptibly();
-      }
-    } finally {
-      queueLock.unlock();
-    }
-    if (streamLost) {
-      streamLost = false;
-      dropStream();
-    }
-  }
-
-  private void dropStream() {
+  private void discardStream() {
     if (stream != null) {
       stream.close();
       stream = null;
     }
-    streamable = false;
   }
 
   private void writeFully(ByteBuffer b, long offset) {
@@ -480,7 +467,7 @@ final class DirtyFile implements AutoCloseable {
 
   /** A local disk failure: EIO, logged here (once per failure). */
   private FsException spillFailure(IOException e) {
-    String m = "mount: spill file in " + (path == null ? "?" : path.getParent()) + ": " + e;
+    String m = "mount: spill file in " + spillDir + ": " + e;
     LOG.log(System.Logger.Level.WARNING, m);
     return new FsException(Errno.EIO, m, e);
   }
@@ -490,15 +477,14 @@ final class DirtyFile implements AutoCloseable {
     return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
-  /** Discards the content and deletes the spill file. */
+  /** Discards the content: aborts a stream, frees the buffer, deletes the spill file. */
   @Override
   public void close() {
-    drain();
-    dropStream();
-    try {
-      spill.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    discardStream();
+    closeSpill();
+    if (memory != null) {
+      memory.release();
+      memory = null;
     }
   }
 }

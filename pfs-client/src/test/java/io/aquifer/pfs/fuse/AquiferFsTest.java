@@ -13,11 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aquifer.pfs.Errno;
+import io.aquifer.pfs.FileService;
 import io.aquifer.pfs.FileServiceConfig;
 import io.aquifer.pfs.FsException;
 import io.aquifer.pfs.LeakCheckExtension;
 import io.aquifer.pfs.PfsFixture;
 import io.aquifer.storage.BucketQuota;
+import io.aquifer.storage.ListQuery;
 import io.aquifer.storage.ObjectInfo;
 import io.aquifer.storage.PutOptions;
 import io.aquifer.storage.StatusCode;
@@ -202,57 +204,124 @@ class AquiferFsTest {
     assertArrayEquals(all, fx.object("z.zip"));
   }
 
-  @Test
-  void writesAnsweredBeforeTheyAreSentReadBackAndCommitExactly() throws Exception {
-    // off, less than one write (each write is made in place), a few writes, the default
-    for (int memory : new int[] {0, 100_000, 300_000, 16 << 20}) {
-      AquiferFs f = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(memory));
-      Vfs w = new Vfs(f);
-      String name = "behind-" + memory;
-      byte[] data = PfsFixture.random(memory, (5 << 20) + 12_345);
-      long fh = w.create(name, 0644);
-      int half = 3 << 20;
-      w.write(fh, 0, Arrays.copyOf(data, half));
-      assertEquals(half, w.stat(name).size(), "the size counts bytes not sent yet");
-      assertArrayEquals(
-          Arrays.copyOf(data, half), w.read(fh, 0, half), "reads see bytes not sent yet");
-      w.write(fh, half, Arrays.copyOfRange(data, half, data.length));
-      assertEquals(0, fx.store.head(BUCKET, name).size(), "nothing before the commit");
-      w.close(fh);
-      assertEquals(PfsFixture.md5(data), fx.store.head(BUCKET, name).etag(), name);
-      assertArrayEquals(data, fx.object(name), name);
-    }
+  /** Staged objects left in the bucket (streams not renamed onto their files). */
+  private List<String> staged() {
+    return fx.store.list(BUCKET, ListQuery.prefix(FileService.STAGED_PREFIX)).objects().stream()
+        .map(ObjectInfo::key)
+        .toList();
   }
 
   @Test
-  void aSpillFileThatFailsBehindAnAnsweredWriteFailsTheCloseWithEio(@TempDir Path tmp)
-      throws Exception {
+  void aReadOfAStreamedRangeFetchesItBackAndTheCommitIsExact() throws Exception {
+    byte[] data = PfsFixture.random(21, (5 << 20) + 12_345);
+    long fh = v.create("streamed", 0644);
+    int half = 3 << 20;
+    v.write(fh, 0, Arrays.copyOf(data, half));
+    assertEquals(half, v.stat("streamed").size(), "the size counts streamed bytes");
+    assertEquals(0, fx.store.head(BUCKET, "streamed").size(), "nothing before the commit");
+    assertArrayEquals(Arrays.copyOf(data, half), v.read(fh, 0, half), "streamed bytes read back");
+    assertEquals(List.of(), staged(), "the parked stream was removed once read back");
+    v.write(fh, half, Arrays.copyOfRange(data, half, data.length));
+    v.close(fh);
+    assertArrayEquals(data, fx.object("streamed"));
+    assertEquals(List.of(), staged());
+    assertEquals(List.of("streamed"), v.ls(""), "never a staged name in the listing");
+  }
+
+  @Test
+  void aPurelySequentialFileStreamsToAStagedObjectRenamedAtTheCommit() throws Exception {
+    byte[] data = PfsFixture.random(22, (4 << 20) + 7);
+    long fh = v.create("seq", 0644);
+    v.write(fh, 0, data);
+    assertEquals(List.of(), staged(), "a stream is no object until its commit");
+    assertEquals(0, fx.store.head(BUCKET, "seq").size(), "nor is the file");
+    assertEquals(List.of("seq"), v.ls(""));
+    v.close(fh);
+    assertArrayEquals(data, fx.object("seq"));
+    assertEquals(List.of(), staged(), "renamed onto the file");
+    // a small file never streams: sent whole from memory at the close
+    long small = v.create("small", 0644);
+    v.write(small, 0, new byte[] {1, 2, 3});
+    v.close(small);
+    assertArrayEquals(new byte[] {1, 2, 3}, fx.object("small"));
+  }
+
+  @Test
+  void truncatesOfAStreamedFileAreExact() throws Exception {
+    byte[] data = PfsFixture.random(23, 3 << 20);
+    long fh = v.create("cut", 0644);
+    long ino = v.ino(fh);
+    v.write(fh, 0, data);
+    // shrink into the streamed bytes: fetched back first
+    fs.setattr(ino, new FuseSetattr(ino, FuseSetattr.SIZE, fh, 0, 0, 0, 2_500_000, 0, 0));
+    byte[] tail = PfsFixture.random(24, 1000);
+    v.write(fh, 2_500_000, tail);
+    v.close(fh);
+    byte[] want = Arrays.copyOf(data, 2_501_000);
+    System.arraycopy(tail, 0, want, 2_500_000, tail.length);
+    assertArrayEquals(want, fx.object("cut"));
+    // grow: zeros after the streamed bytes
+    fh = v.open("cut", O_WRONLY | Vfs.O_TRUNC);
+    v.write(fh, 0, data);
+    fs.setattr(ino, new FuseSetattr(ino, FuseSetattr.SIZE, fh, 0, 0, 0, 4 << 20, 0, 0));
+    v.close(fh);
+    assertArrayEquals(Arrays.copyOf(data, 4 << 20), fx.object("cut"));
+    // to 0 while streaming: the stream is dropped and the file starts over
+    fh = v.open("cut", O_WRONLY | Vfs.O_TRUNC);
+    v.write(fh, 0, data);
+    fs.setattr(ino, new FuseSetattr(ino, FuseSetattr.SIZE, fh, 0, 0, 0, 0, 0, 0));
+    v.write(fh, 0, new byte[] {5, 6});
+    v.close(fh);
+    assertArrayEquals(new byte[] {5, 6}, fx.object("cut"));
+    assertEquals(List.of(), staged());
+  }
+
+  @Test
+  void twoHandlesWritingOneFileShareItsContent() throws Exception {
+    byte[] data = PfsFixture.random(25, 5 << 20);
+    long a = v.create("two", 0644);
+    long b = v.open("two", O_WRONLY);
+    v.write(a, 0, Arrays.copyOf(data, 2 << 20));
+    v.write(b, 2 << 20, Arrays.copyOfRange(data, 2 << 20, 3 << 20));
+    v.close(a);
+    assertArrayEquals(Arrays.copyOf(data, 3 << 20), fx.object("two"), "the first close commits");
+    // after a stream's commit its bytes are the node's only: a later write fetches them
+    v.write(b, 3 << 20, Arrays.copyOfRange(data, 3 << 20, data.length));
+    assertArrayEquals(data, v.read(b, 0, data.length));
+    v.close(b);
+    assertArrayEquals(data, fx.object("two"));
+    assertEquals(List.of(), staged());
+  }
+
+  @Test
+  void stagedObjectsOfAnEarlierRunAreSweptAndNeverListed() throws Exception {
+    String old = FileService.STAGED_PREFIX + "0123456789abcdef-1";
+    fx.store.put(BUCKET, old, new byte[] {1}, PutOptions.DEFAULT);
+    assertEquals(List.of(), v.ls(""), "hidden from the mount");
+    assertEquals(FuseException.ENOENT, errno(() -> v.stat(old)));
+    assertEquals(
+        FuseException.EINVAL, errno(() -> v.create(FileService.STAGED_PREFIX + "x", 0644)));
+    // the first staged write of this run in the bucket sweeps what an earlier run left
+    long fh = v.create("next", 0644);
+    v.write(fh, 0, new byte[2 << 20]);
+    assertTrue(absent(old), "swept");
+    v.close(fh);
+    assertEquals(List.of(), staged());
+  }
+
+  @Test
+  void aSpillFileThatFailsFailsTheWriteWithEio(@TempDir Path tmp) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("spill"));
     PassthroughFs full = new PassthroughFs(Files.createDirectories(tmp.resolve("disk")));
     full.failWritesPast = 1 << 20;
     try (TestMount disk = TestMount.mount(dir, full, FuseMountOptions.defaults())) {
       assertTrue(TestMount.isMountPoint(disk.dir));
-      AquiferFs f =
-          fx.mountSpillingTo(
-              AquiferFsOptions.defaults(BUCKET).withSpillDir(dir).withWriteBehindBytes(16 << 20));
-      Vfs w = new Vfs(f);
-      long fh = w.create("lost", 0644);
-      long ino = w.ino(fh);
-      w.write(fh, 0, PfsFixture.random(1, 1 << 20));
-      // answered before its spill write fails: the failure is the close's
-      w.write(fh, 1 << 20, PfsFixture.random(2, 1000));
-      assertEquals(FuseException.EIO, errno(() -> f.flush(ino, fh)));
-      assertEquals(FuseException.EIO, errno(() -> w.read(fh, 0, 10)), "the copy is incomplete");
-      f.release(ino, fh, 0);
-      assertEquals(0, fx.store.head(BUCKET, "lost").size(), "nothing partial");
-      // without write-behind the write itself fails
-      AquiferFs g =
-          fx.mountSpillingTo(
-              AquiferFsOptions.defaults(BUCKET).withSpillDir(dir).withWriteBehindBytes(0));
+      AquiferFs g = fx.mountSpillingTo(AquiferFsOptions.defaults(BUCKET).withSpillDir(dir));
       Vfs x = new Vfs(g);
       long gh = x.create("lost2", 0644);
       x.write(gh, 0, PfsFixture.random(1, 1 << 20));
-      assertEquals(FuseException.EIO, errno(() -> x.write(gh, 1 << 20, new byte[1000])));
+      // a gap past the memory buffer: the content moves to the spill file, whose disk is full
+      assertEquals(FuseException.EIO, errno(() -> x.write(gh, 2 << 20, new byte[1000])));
       x.close(gh);
       assertArrayEquals(PfsFixture.random(1, 1 << 20), fx.object("lost2"));
     }
@@ -297,27 +366,26 @@ class AquiferFsTest {
   }
 
   @Test
-  void aQuotaSeenBehindAnsweredWritesFailsALaterWriteOrTheCloseWithEnospc() throws Exception {
-    fx.store.setQuota(BUCKET, new BucketQuota(1 << 20, 0));
-    AquiferFs f = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteBehindBytes(16 << 20));
-    Vfs w = new Vfs(f);
-    long fh = w.create("big", 0644);
-    long ino = w.ino(fh);
+  void aQuotaThatStopsAStreamFailsItsWritesAndTheCloseWithEnospc() throws Exception {
+    fx.store.setQuota(BUCKET, new BucketQuota(2 << 20, 0));
+    long fh = v.create("big", 0644);
+    long ino = v.ino(fh);
     long at = 0;
     int refused = 0;
-    for (int i = 0; i < 32; i++) {
+    for (int i = 0; i < 40; i++) {
       ByteBuffer b = ByteBuffer.allocateDirect(128 << 10);
       try {
-        at += f.write(ino, fh, at, b.asReadOnlyBuffer());
+        at += fs.write(ino, fh, at, b.asReadOnlyBuffer());
       } catch (FsException e) {
         assertEquals(Errno.ENOSPC, e.errno());
         refused++;
       }
     }
-    assertTrue(at >= 1 << 20, "writes were answered, " + refused + " refused");
-    assertEquals(FuseException.ENOSPC, errno(() -> f.flush(ino, fh)));
-    f.release(ino, fh, 0);
+    assertTrue(at + refused * (128L << 10) == 40 * (128L << 10), "every write answered");
+    assertEquals(FuseException.ENOSPC, errno(() -> fs.flush(ino, fh)));
+    fs.release(ino, fh, 0);
     assertEquals(0, fx.store.head(BUCKET, "big").size(), "nothing partial");
+    assertEquals(List.of(), staged());
   }
 
   @Test
@@ -702,14 +770,30 @@ class AquiferFsTest {
   }
 
   @Test
-  void aWriteInterruptedByARestartIsSentAgainAtTheClose() throws Exception {
-    byte[] data = PfsFixture.random(12, 2 << 20);
+  void aStreamInterruptedByARestartFailsWithEioAndCommitsNothing() throws Exception {
+    byte[] data = PfsFixture.random(12, 3 << 20);
     long fh = v.create("resent", 0644);
-    v.write(fh, 0, Arrays.copyOf(data, 1 << 20));
+    long ino = v.ino(fh);
+    v.write(fh, 0, Arrays.copyOf(data, 2 << 20));
     fx.restart();
-    v.write(fh, 1 << 20, Arrays.copyOfRange(data, 1 << 20, data.length));
-    v.close(fh);
+    // the streamed bytes were only on the node: the next write (or the close) finds them lost
+    // (the write fails once the mount has seen the connection end, which it may not have yet)
+    try {
+      v.write(fh, 2 << 20, Arrays.copyOfRange(data, 2 << 20, data.length));
+    } catch (FsException e) {
+      assertEquals(Errno.EIO, e.errno());
+    }
+    assertEquals(FuseException.EIO, errno(() -> fs.fsync(ino, fh, false)));
+    assertEquals(FuseException.EIO, errno(() -> v.read(fh, 0, 10)));
+    assertEquals(FuseException.EIO, errno(() -> fs.flush(ino, fh)));
+    fs.release(ino, fh, 0);
+    assertEquals(0, fx.store.head(BUCKET, "resent").size(), "nothing partial");
+    // without a remount: O_TRUNC starts over
+    long again = v.open("resent", O_WRONLY | Vfs.O_TRUNC);
+    v.write(again, 0, data);
+    v.close(again);
     assertArrayEquals(data, fx.object("resent"));
+    assertEquals(List.of(), staged(), "the aborted stream left nothing");
   }
 
   @Test

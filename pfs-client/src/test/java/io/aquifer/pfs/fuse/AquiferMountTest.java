@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aquifer.pfs.FileService;
 import io.aquifer.pfs.FileServiceConfig;
 import io.aquifer.pfs.LeakCheckExtension;
 import io.aquifer.pfs.PfsFixture;
@@ -419,6 +420,94 @@ class AquiferMountTest {
       assertEquals(10 * (256 << 10), local.length);
       assertEquals(PfsFixture.md5(local), fx.store.head(BUCKET, "w" + i).etag());
     }
+  }
+
+  private static byte[] splice(byte[] base, int at, byte[] patch) {
+    byte[] out = Arrays.copyOf(base, Math.max(base.length, at + patch.length));
+    System.arraycopy(patch, 0, out, at, patch.length);
+    return out;
+  }
+
+  private List<String> stagedKeys() {
+    return keys().stream().filter(k -> k.startsWith(FileService.STAGED_PREFIX)).toList();
+  }
+
+  @Test
+  void writesWithoutASpillFileAreExactInEveryFallback() throws Exception {
+    // purely sequential (streamed, no spill): the object is the bytes
+    Path src = tmp.resolve("seq.bin");
+    byte[] seq = PfsFixture.random(31, (9 << 20) + 3);
+    Files.write(src, seq);
+    sh("dd", "if=" + src, "of=" + mnt.resolve("seq"), "bs=1M", "conv=fsync", "status=none");
+    assertArrayEquals(seq, fx.object("seq"));
+    byte[] data = PfsFixture.random(32, 3 << 20);
+    byte[] patch = PfsFixture.random(33, 5000);
+    byte[] more = PfsFixture.random(34, 70_000);
+    // seek back and overwrite streamed bytes, then go on appending
+    try (FileChannel ch =
+        FileChannel.open(
+            mnt.resolve("back"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(data));
+      ch.write(ByteBuffer.wrap(patch), 100);
+      ch.write(ByteBuffer.wrap(more), data.length);
+    }
+    assertArrayEquals(splice(splice(data, 100, patch), data.length, more), fx.object("back"));
+    // read the file while it is written, through another handle
+    try (FileChannel w =
+            FileChannel.open(
+                mnt.resolve("read"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel r = FileChannel.open(mnt.resolve("read"), StandardOpenOption.READ)) {
+      w.write(ByteBuffer.wrap(data));
+      ByteBuffer got = ByteBuffer.allocate(data.length);
+      while (got.hasRemaining() && r.read(got, got.position()) > 0) {}
+      assertArrayEquals(data, got.array(), "the bytes written so far");
+      w.write(ByteBuffer.wrap(more));
+    }
+    assertArrayEquals(splice(data, data.length, more), fx.object("read"));
+    // truncate into the streamed bytes, then append
+    try (FileChannel ch =
+        FileChannel.open(mnt.resolve("cut"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(data));
+      ch.truncate(2_000_000);
+      ch.write(ByteBuffer.wrap(more), 2_000_000);
+    }
+    assertArrayEquals(splice(Arrays.copyOf(data, 2_000_000), 2_000_000, more), fx.object("cut"));
+    // two handles writing one file
+    try (FileChannel a =
+            FileChannel.open(
+                mnt.resolve("two"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel b = FileChannel.open(mnt.resolve("two"), StandardOpenOption.WRITE)) {
+      a.write(ByteBuffer.wrap(data));
+      b.write(ByteBuffer.wrap(more), data.length);
+      a.write(ByteBuffer.wrap(patch), 0);
+    }
+    assertArrayEquals(splice(splice(data, data.length, more), 0, patch), fx.object("two"));
+    assertEquals(List.of(), stagedKeys(), "no staged object left");
+    assertEquals(
+        "back\ncut\nread\nseq\ntwo\n", sh("ls", "-A", mnt.toString()), "none listed either");
+  }
+
+  @Test
+  void aNodeRestartDuringAStreamFailsItWithEioAndCommitsNothing() throws Exception {
+    byte[] data = PfsFixture.random(35, 3 << 20);
+    FileChannel ch =
+        FileChannel.open(mnt.resolve("lost"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    ch.write(ByteBuffer.wrap(data));
+    fx.restart();
+    try {
+      // fails once the mount has seen the connection end (it may not have yet)
+      ch.write(ByteBuffer.wrap(data));
+    } catch (IOException e) {
+      assertTrue(e.getMessage().contains("Input/output error"), e.toString());
+    }
+    IOException sync = assertThrows(IOException.class, () -> ch.force(true));
+    assertTrue(sync.getMessage().contains("Input/output error"), sync.toString());
+    assertThrows(IOException.class, ch::close);
+    assertEquals(0, fx.store.head(BUCKET, "lost").size(), "nothing partial");
+    // the mount recovers without a remount
+    sh("dd", "if=/dev/zero", "of=" + mnt.resolve("lost"), "bs=1M", "count=3", "status=none");
+    assertArrayEquals(new byte[3 << 20], fx.object("lost"));
+    assertEquals(List.of(), stagedKeys());
   }
 
   @Test
