@@ -180,6 +180,17 @@ final class S3Handler {
             > ObjectStore.MAX_KEY_BYTES) {
       throw new S3Exception(S3Error.KEY_TOO_LONG, "Your key is too long");
     }
+    if (req.key != null
+        && req.key.startsWith(ObjectStore.STAGED_KEY_PREFIX)
+        && (op == S3Op.PUT_OBJECT
+            || op == S3Op.COPY_OBJECT
+            || op == S3Op.CREATE_MULTIPART_UPLOAD)) {
+      throw new S3Exception(
+          S3Error.INVALID_ARGUMENT,
+          "keys starting with "
+              + ObjectStore.STAGED_KEY_PREFIX
+              + " are reserved for the file service's staged writes");
+    }
     switch (op) {
       case LIST_BUCKETS -> listBuckets(req);
       case CREATE_BUCKET -> createBucket(req);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aquifer.storage.ObjectStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -245,6 +246,25 @@ class S3SdkTest {
         "KeyTooLongError",
         400,
         () -> s3.putObject(b -> b.bucket("keys").key(longKey), RequestBody.fromString("x")));
+    // the file service's staged keys cannot be created over S3 (it removes those a crash left)
+    String staged = ObjectStore.STAGED_KEY_PREFIX + "x";
+    assertError(
+        "InvalidArgument",
+        400,
+        () -> s3.putObject(b -> b.bucket("keys").key(staged), RequestBody.fromString("x")));
+    assertError(
+        "InvalidArgument", 400, () -> s3.createMultipartUpload(b -> b.bucket("keys").key(staged)));
+    assertError(
+        "InvalidArgument",
+        400,
+        () ->
+            s3.copyObject(
+                b ->
+                    b.sourceBucket("keys")
+                        .sourceKey(sorted.get(0))
+                        .destinationBucket("keys")
+                        .destinationKey(staged)));
+    assertTrue(s3.listObjectsV2(b -> b.bucket("keys").prefix(staged)).contents().isEmpty());
   }
 
   @Test

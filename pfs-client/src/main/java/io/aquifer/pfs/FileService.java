@@ -50,7 +50,7 @@ public final class FileService {
    * FileOutput#park()}). Mounts hide these names; what a crash leaves is swept ({@link
    * #sweepStaged}).
    */
-  public static final String STAGED_PREFIX = ".aquifer-staged-";
+  public static final String STAGED_PREFIX = ObjectStore.STAGED_KEY_PREFIX;
 
   /** Staged objects of this service's own run older than this are swept too. */
   static final Duration STAGED_MAX_AGE = Duration.ofHours(1);
@@ -402,9 +402,7 @@ public final class FileService {
     if (mode != null) {
       SetAttr.mode(mode);
     }
-    if (swept.compareAndSet(false, true)) {
-      sweepAll();
-    }
+    sweepOnce();
     try {
       if (p.isEmpty()) {
         throw new FsException(Errno.EISDIR, "write " + bucket + "/: the root is a directory");
@@ -613,8 +611,9 @@ public final class FileService {
    * Removes the staged objects of {@code bucket} that no writer can still use: those of an earlier
    * run of the service (a stream does not outlive its connection, so a crash or restart left them),
    * and those of this run older than {@link #STAGED_MAX_AGE} (a client that parked a stream and
-   * died before removing it). Runs for every bucket at the first write of a run ({@link #sweepAll})
-   * and for the bucket at every park. Failures are logged, not thrown.
+   * died before removing it). Runs for every bucket once per run ({@link #sweepOnce}: at the node's
+   * start, or the first write if that comes first) and for the bucket at every park. Failures are
+   * logged, not thrown.
    *
    * @return how many were removed
    */
@@ -646,6 +645,18 @@ public final class FileService {
           "pfs: removed " + removed + " staged object(s) left in " + bucket);
     }
     return removed;
+  }
+
+  /**
+   * {@link #sweepAll} unless it already ran (or runs) in this run: the node calls it at its start,
+   * so a crash's leftovers go before anyone lists them, and the first write calls it in case the
+   * start's sweep has not begun. Safe beside writes: it never removes a staged object of this run
+   * younger than {@link #STAGED_MAX_AGE}.
+   */
+  public void sweepOnce() {
+    if (swept.compareAndSet(false, true)) {
+      sweepAll();
+    }
   }
 
   /** {@link #sweepStaged} of every bucket (failures are logged, not thrown). */

@@ -20,6 +20,13 @@ public interface ObjectStore extends AutoCloseable {
   /** Longest key, in UTF-8 bytes. */
   int MAX_KEY_BYTES = 1024;
 
+  /**
+   * The prefix of the file service's staged keys (a streamed file write before its commit renames
+   * it onto the file). The store itself treats them as any key; the S3 gateway refuses to create
+   * them and the file service removes those a crash left, so no user object may carry it.
+   */
+  String STAGED_KEY_PREFIX = ".aquifer-staged-";
+
   /** Largest user metadata, keys plus values in UTF-8 bytes. */
   int MAX_USER_METADATA_BYTES = 2048;
 

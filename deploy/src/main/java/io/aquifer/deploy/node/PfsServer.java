@@ -65,6 +65,8 @@ final class PfsServer implements AutoCloseable {
             FileServiceConfig.defaults()
                 .withMaxRenameEntries(pfs.maxRenameEntries())
                 .withMd5EtagMaxSize(pfs.md5EtagMaxSize().bytes()));
+    // staged objects a crash left (a stream's commit between its staged write and the rename)
+    Thread.ofVirtual().name("pfs-sweep").start(service::sweepOnce);
     FileServiceHandler handler =
         new FileServiceHandler(
             service,
