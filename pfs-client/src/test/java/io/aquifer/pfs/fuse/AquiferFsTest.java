@@ -301,11 +301,12 @@ class AquiferFsTest {
     assertEquals(FuseException.ENOENT, errno(() -> v.stat(old)));
     assertEquals(
         FuseException.EINVAL, errno(() -> v.create(FileService.STAGED_PREFIX + "x", 0644)));
-    // the first staged write of this run in the bucket sweeps what an earlier run left
+    // the first write of this run sweeps what an earlier run left; the node opens the write when
+    // the stream's first chunk arrives, which the close waits for (the write may return before)
     long fh = v.create("next", 0644);
     v.write(fh, 0, new byte[2 << 20]);
-    assertTrue(absent(old), "swept");
     v.close(fh);
+    assertTrue(absent(old), "swept");
     assertEquals(List.of(), staged());
   }
 
