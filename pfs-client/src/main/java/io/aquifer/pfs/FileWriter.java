@@ -121,6 +121,16 @@ public final class FileWriter implements AutoCloseable {
    *     nothing is stored then
    */
   public FileAttr commit() {
+    try (Message m = FileClient.unwrap(FileWire.WRITE, end(FileWire.CHUNK_COMMIT))) {
+      return FileWire.readAttr(m.header());
+    }
+  }
+
+  /**
+   * Sends what is left, then the stream's end tagged {@code tag} (commit or park) with the byte
+   * count, unless the node already answered; returns the node's response.
+   */
+  private Response end(int tag) {
     checkOpen();
     if (chunk != null) {
       send();
@@ -128,12 +138,9 @@ public final class FileWriter implements AutoCloseable {
     joinAll();
     ended = true;
     if (!stream.response().isDone()) {
-      stream.write(allocator.buffer(9).writeByte(FileWire.CHUNK_COMMIT).writeLong(written));
+      stream.write(allocator.buffer(9).writeByte(tag).writeLong(written));
     }
-    Response r = stream.end().join();
-    try (Message m = FileClient.unwrap(FileWire.WRITE, r)) {
-      return FileWire.readAttr(m.header());
-    }
+    return stream.end().join();
   }
 
   /** What {@link #park()} committed: the staged object's attributes and key. */
@@ -147,17 +154,7 @@ public final class FileWriter implements AutoCloseable {
    * @throws FsException the server's failure; nothing is stored then
    */
   public Parked park() {
-    checkOpen();
-    if (chunk != null) {
-      send();
-    }
-    joinAll();
-    ended = true;
-    if (!stream.response().isDone()) {
-      stream.write(allocator.buffer(9).writeByte(FileWire.CHUNK_PARK).writeLong(written));
-    }
-    Response r = stream.end().join();
-    try (Message m = FileClient.unwrap(FileWire.WRITE, r)) {
+    try (Message m = FileClient.unwrap(FileWire.WRITE, end(FileWire.CHUNK_PARK))) {
       FileAttr a = FileWire.readAttr(m.header());
       return new Parked(a, FileWire.readString(m.header()));
     }

@@ -29,15 +29,20 @@ final class PfsServer implements AutoCloseable {
   private final Transport.Listener listener;
   private final Duration drainTimeout;
 
+  /** The start's sweep of staged objects a crash left ({@link FileService#sweepOnce}). */
+  final Thread sweep;
+
   private PfsServer(
       Transport transport,
       FileServiceHandler handler,
       Transport.Listener listener,
-      Duration drainTimeout) {
+      Duration drainTimeout,
+      Thread sweep) {
     this.transport = transport;
     this.handler = handler;
     this.listener = listener;
     this.drainTimeout = drainTimeout;
+    this.sweep = sweep;
   }
 
   /** The transport settings of a pfs listener, or of a client of one (the same frame sizes). */
@@ -65,8 +70,6 @@ final class PfsServer implements AutoCloseable {
             FileServiceConfig.defaults()
                 .withMaxRenameEntries(pfs.maxRenameEntries())
                 .withMd5EtagMaxSize(pfs.md5EtagMaxSize().bytes()));
-    // staged objects a crash left (a stream's commit between its staged write and the rename)
-    Thread.ofVirtual().name("pfs-sweep").start(service::sweepOnce);
     FileServiceHandler handler =
         new FileServiceHandler(
             service,
@@ -79,7 +82,9 @@ final class PfsServer implements AutoCloseable {
     InetSocketAddress address = new InetSocketAddress(pfs.listen().host(), pfs.listen().port());
     try {
       Transport.Listener listener = transport.listen(address, handler).join();
-      return new PfsServer(transport, handler, listener, pfs.drainTimeout());
+      // staged objects a crash left (between a stream's staged commit and its rename)
+      Thread sweep = Thread.ofVirtual().name("pfs-sweep").start(service::sweepOnce);
+      return new PfsServer(transport, handler, listener, pfs.drainTimeout(), sweep);
     } catch (CompletionException | IllegalArgumentException e) {
       transport.close();
       handler.close();
