@@ -26,9 +26,15 @@ import java.util.function.LongSupplier;
  * condition's signal makes it runnable directly.
  */
 final class GroupForce {
+  /** The force itself: an {@code fdatasync} of the file (through the channel it has now). */
+  @FunctionalInterface
+  interface Target {
+    void force() throws IOException;
+  }
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final FileChannel ch;
+  private final Target target;
   private final LongSupplier current;
   private final Syncer syncer;
   // guarded by lock
@@ -44,7 +50,12 @@ final class GroupForce {
    * @param syncer the thread that forces
    */
   GroupForce(FileChannel ch, long forced, LongSupplier current, Syncer syncer) {
-    this.ch = ch;
+    this(() -> ch.force(false), forced, current, syncer);
+  }
+
+  /** As above, forcing through {@code target}. */
+  GroupForce(Target target, long forced, LongSupplier current, Syncer syncer) {
+    this.target = target;
     this.forced = forced;
     this.requested = forced;
     this.current = current;
@@ -97,20 +108,20 @@ final class GroupForce {
 
   /** One force, on the syncer's thread: covers the writes completed before it begins. */
   void forceNow() {
-    long target;
+    long mark;
     lock.lock();
     try {
       queued = false;
       if (error != null || requested <= forced) {
         return;
       }
-      target = current.getAsLong();
+      mark = current.getAsLong();
     } finally {
       lock.unlock();
     }
     IOException err = null;
     try {
-      ch.force(false);
+      target.force();
     } catch (IOException e) {
       err = e;
     }
@@ -119,7 +130,7 @@ final class GroupForce {
       if (err != null) {
         error = err;
       } else {
-        forced = Math.max(forced, target);
+        forced = Math.max(forced, mark);
         if (requested > forced && !queued) {
           queued = true; // asked for while this force ran: one more for them
           syncer.submit(this);

@@ -324,7 +324,8 @@ final class PackedObjects {
       try {
         SegmentLog.awaitState(writes.get(i));
       } catch (IOException e) {
-        if (e.getCause() instanceof ClosedChannelException) {
+        if (e.getCause() instanceof ClosedChannelException
+            || e.getCause() instanceof NoSuchFileException) {
           continue; // the segment was compacted away meanwhile
         }
         core.drives.get(written.get(i).drive()).failed("packed kill", e);

@@ -309,8 +309,8 @@ final class SegmentLog {
         new java.util.concurrent.atomic.AtomicLong();
     final GroupForce force;
 
-    StateWrites(FileChannel ch, Syncer syncer) {
-      this.force = new GroupForce(ch, 0, count::get, syncer);
+    StateWrites(GroupForce.Target target, Syncer syncer) {
+      this.force = new GroupForce(target, 0, count::get, syncer);
     }
   }
 
@@ -331,7 +331,11 @@ final class SegmentLog {
     if (!durable) {
       return null;
     }
-    StateWrites w = stateWrites.computeIfAbsent(segment, x -> new StateWrites(ch, syncer));
+    // forces the segment's channel of the moment: a channel closed under an interrupted reader is
+    // replaced by channel(), and the new one flushes the same file's pages
+    StateWrites w =
+        stateWrites.computeIfAbsent(
+            segment, x -> new StateWrites(() -> channel(segment).force(false), syncer));
     StateWrite sw = new StateWrite(w.force, w.count.incrementAndGet());
     sw.force().request(sw.mark());
     return sw;
