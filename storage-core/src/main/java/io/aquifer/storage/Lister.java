@@ -14,10 +14,17 @@ import java.util.List;
  * sharing a common prefix is reported once and skipped with a single seek past the prefix, so
  * listing a directory with millions of descendants costs one seek per child.
  *
+ * <p>Keys under {@link ObjectStore#STAGED_KEY_PREFIX} (a mount's files while they stream) are left
+ * out with one seek past them, unless the query's prefix is itself under it (the file service's
+ * sweep lists them that way). They are contiguous in key order, so pages and tokens stay exact.
+ *
  * <p>Continuation tokens are opaque: "K" + the last key, or "P" + the last common prefix (so the
  * next page seeks past the whole prefix), in URL-safe base64.
  */
 final class Lister {
+  private static final byte[] STAGED =
+      ObjectStore.STAGED_KEY_PREFIX.getBytes(StandardCharsets.UTF_8);
+
   private Lister() {}
 
   static ListPage list(StoreCore core, KvSnapshot snap, String bucket, long bucketId, ListQuery q) {
@@ -46,6 +53,12 @@ final class Lister {
         lower = max(lower, end);
       }
     }
+    byte[] hiddenLower = null;
+    byte[] hiddenUpper = null;
+    if (!q.prefix().startsWith(ObjectStore.STAGED_KEY_PREFIX)) {
+      hiddenLower = KvKeys.concat(base, STAGED);
+      hiddenUpper = KvKeys.prefixEnd(hiddenLower);
+    }
     List<ObjectInfo> objects = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
     byte[] last = null;
@@ -54,6 +67,12 @@ final class Lister {
     try (KvCursor c = snap.scan(core.objects, lower, upper)) {
       while (c.valid()) {
         byte[] full = c.key();
+        if (hiddenLower != null
+            && KvKeys.compare(full, hiddenLower) >= 0
+            && KvKeys.compare(full, hiddenUpper) < 0) {
+          c.seek(hiddenUpper);
+          continue;
+        }
         byte[] key = Arrays.copyOfRange(full, 8, full.length);
         int idx = delim == null ? -1 : indexOf(key, delim, prefix.length);
         if (count == q.maxKeys()) {

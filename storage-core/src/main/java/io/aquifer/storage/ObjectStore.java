@@ -22,8 +22,9 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * The prefix of the file service's staged keys (a streamed file write before its commit renames
-   * it onto the file). The store itself treats them as any key; the S3 gateway refuses to create
-   * them and the file service removes those a crash left, so no user object may carry it.
+   * it onto the file). The store treats them as any key, except that listings leave them out unless
+   * the query's prefix is under this one; the S3 gateway refuses to create them and the file
+   * service removes those a crash left, so no user object may carry it.
    */
   String STAGED_KEY_PREFIX = ".aquifer-staged-";
 
