@@ -63,6 +63,10 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
   private final Map<Long, List<Listed>> dirs = new ConcurrentHashMap<>();
   private final Semaphore readMemory;
+
+  /** Buffer capacity the files being written may still take ({@code writeMemoryBytes} in all). */
+  private final Semaphore writeMemory;
+
   private final ExecutorService prefetchers = Executors.newVirtualThreadPerTaskExecutor();
   private volatile java.util.function.LongConsumer releaseListener = ino -> {};
 
@@ -86,6 +90,12 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
     this.inodes = new Inodes(new FileAttr(FileType.DIRECTORY, 0755, 0, 0, 0, 0, ""));
     this.readMemory =
         new Semaphore((int) Math.min(Integer.MAX_VALUE, options.readaheadMemoryBytes()));
+    this.writeMemory = new Semaphore((int) Math.min(Integer.MAX_VALUE, options.writeMemoryBytes()));
+  }
+
+  /** Bytes of buffer the files being written hold now, within {@code writeMemoryBytes}. */
+  public long writeMemoryHeld() {
+    return Math.min(Integer.MAX_VALUE, options.writeMemoryBytes()) - writeMemory.availablePermits();
   }
 
   /** The settings. */
@@ -460,7 +470,7 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
         if (n.dirty != null) {
           n.dirty.truncate(loc(n).bucket(), 0);
         } else if (n.attr.size() > 0) {
-          n.dirty = DirtyFile.empty(options.spillDir(), conn, alloc);
+          n.dirty = DirtyFile.empty(options.spillDir(), conn, alloc, writeMemory);
         }
       }
       n.openCount++;
@@ -604,9 +614,16 @@ public final class AquiferFs implements FuseOps, AutoCloseable {
   /** A new dirty copy of a file: empty for {@code size} 0, else its content fetched at once. */
   private DirtyFile dirtyCopy(Node n, Loc l, long size) {
     return size == 0
-        ? DirtyFile.empty(options.spillDir(), conn, alloc)
+        ? DirtyFile.empty(options.spillDir(), conn, alloc, writeMemory)
         : DirtyFile.copyOf(
-            options.spillDir(), conn, alloc, l.bucket(), l.path(), n.attr.etag(), size);
+            options.spillDir(),
+            conn,
+            alloc,
+            writeMemory,
+            l.bucket(),
+            l.path(),
+            n.attr.etag(),
+            size);
   }
 
   private void truncate(Node n, long size) {

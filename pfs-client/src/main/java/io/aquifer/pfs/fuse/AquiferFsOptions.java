@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param readaheadMemoryBytes prefetched bytes all handles together may hold
  * @param spillDir where files being written keep their local copy (a local disk, not tmpfs, for
  *     large files)
+ * @param writeMemoryBytes memory all files being written together may hold (each up to 1 MiB of
+ *     content); a file that would take more streams or spills instead
  */
 public record AquiferFsOptions(
     String bucket,
@@ -25,7 +27,8 @@ public record AquiferFsOptions(
     int readaheadMaxBytes,
     int readaheadUnitBytes,
     long readaheadMemoryBytes,
-    Path spillDir) {
+    Path spillDir,
+    long writeMemoryBytes) {
 
   public AquiferFsOptions {
     Objects.requireNonNull(attrTtl, "attrTtl");
@@ -49,6 +52,10 @@ public record AquiferFsOptions(
               + ", "
               + readaheadMaxBytes);
     }
+    if (writeMemoryBytes < 0) {
+      throw new IllegalArgumentException(
+          "mount writeMemoryBytes must be >= 0, got " + writeMemoryBytes);
+    }
     if (readaheadMemoryBytes < 0) {
       throw new IllegalArgumentException(
           "mount readaheadMemoryBytes must be >= 0, got " + readaheadMemoryBytes);
@@ -57,7 +64,8 @@ public record AquiferFsOptions(
 
   /**
    * One bucket as the root (null: every bucket), 1 s cache, read-ahead from 1 MiB doubling to 64
-   * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}.
+   * MiB in 1 MiB units with 256 MiB for all handles, spill files in {@code java.io.tmpdir}, 64 MiB
+   * for the content of all files being written.
    */
   public static AquiferFsOptions defaults(String bucket) {
     return new AquiferFsOptions(
@@ -67,7 +75,8 @@ public record AquiferFsOptions(
         64 << 20,
         1 << 20,
         256L << 20,
-        Path.of(System.getProperty("java.io.tmpdir")));
+        Path.of(System.getProperty("java.io.tmpdir")),
+        64L << 20);
   }
 
   /** These options with another cache time. */
@@ -79,7 +88,8 @@ public record AquiferFsOptions(
         readaheadMaxBytes,
         readaheadUnitBytes,
         readaheadMemoryBytes,
-        spillDir);
+        spillDir,
+        writeMemoryBytes);
   }
 
   /** These options with another spill directory. */
@@ -91,6 +101,20 @@ public record AquiferFsOptions(
         readaheadMaxBytes,
         readaheadUnitBytes,
         readaheadMemoryBytes,
-        dir);
+        dir,
+        writeMemoryBytes);
+  }
+
+  /** These options with another memory limit for files being written. */
+  public AquiferFsOptions withWriteMemoryBytes(long bytes) {
+    return new AquiferFsOptions(
+        bucket,
+        attrTtl,
+        readaheadMinBytes,
+        readaheadMaxBytes,
+        readaheadUnitBytes,
+        readaheadMemoryBytes,
+        spillDir,
+        bytes);
   }
 }

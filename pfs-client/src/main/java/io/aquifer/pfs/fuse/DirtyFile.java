@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Semaphore;
 
 /**
  * The new content of a file being written through the mount, until it is committed. Guarded by its
@@ -21,7 +22,9 @@ import java.nio.file.StandardOpenOption;
  * <ul>
  *   <li><b>memory</b>: up to {@link #MEMORY_BYTES} of content held in one buffer (new files,
  *       O_TRUNC, truncate to 0). Writes, reads and truncates within it change the buffer; the
- *       commit sends it whole to the file's key.
+ *       commit sends it whole to the file's key. The buffer's capacity is taken from a budget all
+ *       files share; a file the budget has no room for leaves memory as one past the size would (an
+ *       append streams, anything else spills).
  *   <li><b>stream</b>: the content grew past the buffer by appends only; every byte has been sent
  *       to the server in one write stream to a hidden staged object ({@link
  *       FileClient#openWriter(String, String, Integer, boolean)}), and none is kept here (no spill
@@ -51,6 +54,7 @@ final class DirtyFile implements AutoCloseable {
   private final Path spillDir;
   private final Connector conn;
   private final ByteBufAllocator alloc;
+  private final Semaphore budget;
   private ByteBuf memory;
   private FileWriter stream;
   private FileChannel spill;
@@ -61,16 +65,21 @@ final class DirtyFile implements AutoCloseable {
   private boolean local = true;
   private long mtimeNanos;
 
-  private DirtyFile(Path spillDir, Connector conn, ByteBufAllocator alloc) {
+  private DirtyFile(Path spillDir, Connector conn, ByteBufAllocator alloc, Semaphore budget) {
     this.spillDir = spillDir;
     this.conn = conn;
     this.alloc = alloc;
+    this.budget = budget;
     mtimeNanos = now();
   }
 
-  /** Empty new content (a new file, O_TRUNC, truncate to 0), in memory. */
-  static DirtyFile empty(Path spillDir, Connector conn, ByteBufAllocator alloc) {
-    DirtyFile d = new DirtyFile(spillDir, conn, alloc);
+  /**
+   * Empty new content (a new file, O_TRUNC, truncate to 0), in memory.
+   *
+   * @param budget bytes of buffer capacity all files being written may still take
+   */
+  static DirtyFile empty(Path spillDir, Connector conn, ByteBufAllocator alloc, Semaphore budget) {
+    DirtyFile d = new DirtyFile(spillDir, conn, alloc, budget);
     d.memory = alloc.directBuffer(0, MEMORY_BYTES);
     return d;
   }
@@ -80,11 +89,12 @@ final class DirtyFile implements AutoCloseable {
       Path spillDir,
       Connector conn,
       ByteBufAllocator alloc,
+      Semaphore budget,
       String bucket,
       String file,
       String etag,
       long size) {
-    DirtyFile d = new DirtyFile(spillDir, conn, alloc);
+    DirtyFile d = new DirtyFile(spillDir, conn, alloc, budget);
     try {
       d.openSpill();
       d.size = d.fetch(bucket, file, etag, size);
@@ -131,10 +141,7 @@ final class DirtyFile implements AutoCloseable {
       return;
     }
     long end = offset + n;
-    if (memory != null && end <= MEMORY_BYTES) {
-      if (end > size) {
-        memory.ensureWritable((int) (end - size));
-      }
+    if (memory != null && end <= MEMORY_BYTES && reserve(end)) {
       if (offset > size) {
         memory.setZero((int) size, (int) (offset - size));
       }
@@ -210,9 +217,8 @@ final class DirtyFile implements AutoCloseable {
     if (newSize == size) {
       return;
     }
-    if (memory != null && newSize <= MEMORY_BYTES) {
+    if (memory != null && newSize <= MEMORY_BYTES && (newSize < size || reserve(newSize))) {
       if (newSize > size) {
-        memory.ensureWritable((int) (newSize - memory.writerIndex()));
         memory.setZero((int) size, (int) (newSize - size));
       }
       memory.writerIndex((int) newSize);
@@ -283,6 +289,29 @@ final class DirtyFile implements AutoCloseable {
       throw e;
     }
     stream = w;
+    freeMemory();
+  }
+
+  /**
+   * Makes the buffer hold {@code end} bytes, taking the growth from the budget; false when the
+   * budget has no room (the buffer is unchanged).
+   */
+  private boolean reserve(long end) {
+    int cap = memory.capacity();
+    if (end <= cap) {
+      return true;
+    }
+    int grown = alloc.calculateNewCapacity((int) end, MEMORY_BYTES);
+    if (!budget.tryAcquire(grown - cap)) {
+      return false;
+    }
+    memory.capacity(grown);
+    return true;
+  }
+
+  /** Frees the buffer and gives its capacity back to the budget. */
+  private void freeMemory() {
+    budget.release(memory.capacity());
     memory.release();
     memory = null;
   }
@@ -295,8 +324,7 @@ final class DirtyFile implements AutoCloseable {
     if (memory != null) {
       openSpill();
       writeFully(memory.nioBuffer(0, (int) size), 0);
-      memory.release();
-      memory = null;
+      freeMemory();
       return;
     }
     if (stream == null) {
@@ -483,8 +511,7 @@ final class DirtyFile implements AutoCloseable {
     discardStream();
     closeSpill();
     if (memory != null) {
-      memory.release();
-      memory = null;
+      freeMemory();
     }
   }
 }

@@ -188,6 +188,36 @@ class AquiferFsTest {
   }
 
   @Test
+  void filesBeingWrittenShareOneMemoryBudget() throws Exception {
+    AquiferFs g = fx.mount(AquiferFsOptions.defaults(BUCKET).withWriteMemoryBytes(1 << 20));
+    Vfs w = new Vfs(g);
+    int files = 6;
+    long[] fh = new long[files];
+    byte[][] model = new byte[files][];
+    for (int i = 0; i < files; i++) {
+      fh[i] = w.create("budget-" + i, 0644);
+      model[i] = PfsFixture.random(40 + i, 300_000);
+      // even files: appends only (past the budget they stream); odd: a write back as well, which
+      // a file the budget has no room for makes in a spill file
+      w.write(fh[i], 0, Arrays.copyOf(model[i], 200_000));
+      if (i % 2 == 1) {
+        w.write(fh[i], 250_000, Arrays.copyOfRange(model[i], 250_000, 300_000));
+        w.write(fh[i], 200_000, Arrays.copyOfRange(model[i], 200_000, 250_000));
+      } else {
+        w.write(fh[i], 200_000, Arrays.copyOfRange(model[i], 200_000, 300_000));
+      }
+      assertTrue(g.writeMemoryHeld() <= 1 << 20, "held " + g.writeMemoryHeld());
+    }
+    assertTrue(g.writeMemoryHeld() > 0, "the first files stay in memory");
+    for (int i = 0; i < files; i++) {
+      assertArrayEquals(model[i], w.read(fh[i], 0, model[i].length), "read back " + i);
+      w.close(fh[i]);
+      assertArrayEquals(model[i], fx.object("budget-" + i), "committed " + i);
+    }
+    assertEquals(0, g.writeMemoryHeld(), "every buffer given back");
+  }
+
+  @Test
   void aWriteBackwardsWhileStreamingIsStillExact() throws Exception {
     // as zip writers do: stream, then seek back to patch a header
     byte[] model = PfsFixture.random(7, 2 * (1 << 20));
