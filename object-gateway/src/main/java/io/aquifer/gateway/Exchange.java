@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -319,11 +320,20 @@ final class Exchange {
     closeAfter = true;
   }
 
+  private static final AsciiString REQUEST_ID = AsciiString.cached("x-amz-request-id");
+  private static final AsciiString ID_2 = AsciiString.cached("x-amz-id-2");
+  private static final AsciiString SERVER = AsciiString.cached("Aquifer");
+
+  /**
+   * The headers every response carries. Names and values as {@link AsciiString}s: their hashes are
+   * kept and the encoder copies their bytes instead of converting each char.
+   */
   private void common(HttpHeaders h) {
-    h.set("x-amz-request-id", requestId);
-    h.set("x-amz-id-2", requestId);
-    h.set(HttpHeaderNames.SERVER, "Aquifer");
-    h.set(HttpHeaderNames.DATE, HttpDates.now());
+    AsciiString id = new AsciiString(requestId);
+    h.set(REQUEST_ID, id);
+    h.set(ID_2, id);
+    h.set(HttpHeaderNames.SERVER, SERVER);
+    h.set(HttpHeaderNames.DATE, HttpDates.nowAscii());
     if (closeAfter) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {

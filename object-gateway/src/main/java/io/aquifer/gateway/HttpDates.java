@@ -1,5 +1,6 @@
 package io.aquifer.gateway;
 
+import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -19,21 +20,31 @@ final class HttpDates {
   };
 
   /** The current second and its text; replaced whole, so readers never see a torn pair. */
-  private record Stamp(long second, String text) {}
+  private record Stamp(long second, String text, AsciiString ascii) {}
 
-  private static volatile Stamp now = new Stamp(Long.MIN_VALUE, "");
+  private static volatile Stamp now = new Stamp(Long.MIN_VALUE, "", AsciiString.EMPTY_STRING);
 
   private HttpDates() {}
 
   /** The current time (of the system clock) as an HTTP date. */
   static String now() {
+    return stamp().text();
+  }
+
+  /** {@link #now} as an {@link AsciiString}, for a response header. */
+  static AsciiString nowAscii() {
+    return stamp().ascii();
+  }
+
+  private static Stamp stamp() {
     long second = Math.floorDiv(System.currentTimeMillis(), 1000L);
     Stamp s = now;
     if (s.second() != second) {
-      s = new Stamp(second, format(second));
+      String text = format(second);
+      s = new Stamp(second, text, new AsciiString(text));
       now = s;
     }
-    return s.text();
+    return s;
   }
 
   static String format(Instant t) {

@@ -14,9 +14,11 @@ import io.aquifer.storage.StorageException;
 import io.aquifer.storage.WriteCondition;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -262,7 +264,7 @@ final class ObjectOps {
       if ("ENABLED".equalsIgnoreCase(req.header("x-amz-checksum-mode"))) {
         checksumHeaders(info, hd);
       }
-      hd.set("content-length", Long.toString(info.size()));
+      hd.set(HttpHeaderNames.CONTENT_LENGTH, new AsciiString(Long.toString(info.size())));
       if (info.size() == 0) {
         req.ex.send(HttpResponseStatus.OK, hd, io.netty.buffer.Unpooled.EMPTY_BUFFER);
         return;
@@ -372,17 +374,35 @@ final class ObjectOps {
     req.ex.sendEnd();
   }
 
-  /** Headers describing a stored object, with response-* overrides applied. */
+  private static final AsciiString BYTES = AsciiString.cached("bytes");
+  private static final AsciiString STANDARD = AsciiString.cached("STANDARD");
+  private static final AsciiString STORAGE_CLASS = AsciiString.cached("x-amz-storage-class");
+  private static final String[][] OVERRIDES = {
+    {"response-content-type", "content-type"},
+    {"response-content-language", "content-language"},
+    {"response-expires", "expires"},
+    {"response-cache-control", "cache-control"},
+    {"response-content-disposition", "content-disposition"},
+    {"response-content-encoding", "content-encoding"}
+  };
+
+  /**
+   * Headers describing a stored object, with response-* overrides applied. The names and values
+   * that are ASCII go in as {@link AsciiString}s (hashed once, copied by the encoder as bytes);
+   * others stay Strings, which the encoder writes as it always did.
+   */
   HttpHeaders objectHeaders(Request req, ObjectInfo info) {
     HttpHeaders hd = new DefaultHttpHeaders();
-    hd.set("etag", S3Handler.quote(info.etag()));
-    hd.set("last-modified", S3Handler.httpDate(info.modified()));
-    hd.set("accept-ranges", "bytes");
-    hd.set("content-type", info.contentType());
-    for (String name : Attrs.STORED_HEADERS) {
-      String v = info.attributes().get(name);
-      if (v != null) {
-        hd.set(name, v);
+    hd.set(HttpHeaderNames.ETAG, ascii("\"" + info.etag() + "\""));
+    hd.set(HttpHeaderNames.LAST_MODIFIED, new AsciiString(S3Handler.httpDate(info.modified())));
+    hd.set(HttpHeaderNames.ACCEPT_RANGES, BYTES);
+    hd.set(HttpHeaderNames.CONTENT_TYPE, ascii(info.contentType()));
+    if (!info.attributes().isEmpty()) {
+      for (String name : Attrs.STORED_HEADERS) {
+        String v = info.attributes().get(name);
+        if (v != null) {
+          hd.set(name, v);
+        }
       }
     }
     for (Map.Entry<String, String> e : info.userMetadata().entrySet()) {
@@ -392,22 +412,26 @@ final class ObjectOps {
     if (tags != null && !tags.isEmpty()) {
       hd.setInt("x-amz-tagging-count", decodeTags(tags).size());
     }
-    hd.set("x-amz-storage-class", "STANDARD");
-    String[][] overrides = {
-      {"response-content-type", "content-type"},
-      {"response-content-language", "content-language"},
-      {"response-expires", "expires"},
-      {"response-cache-control", "cache-control"},
-      {"response-content-disposition", "content-disposition"},
-      {"response-content-encoding", "content-encoding"}
-    };
-    for (String[] o : overrides) {
-      String v = req.param(o[0]);
-      if (v != null) {
-        hd.set(o[1], v);
+    hd.set(STORAGE_CLASS, STANDARD);
+    if (req.hasParams()) {
+      for (String[] o : OVERRIDES) {
+        String v = req.param(o[0]);
+        if (v != null) {
+          hd.set(o[1], v);
+        }
       }
     }
     return hd;
+  }
+
+  /** {@code s} as an {@link AsciiString} when every char is ASCII, else {@code s} itself. */
+  static CharSequence ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return s;
+      }
+    }
+    return new AsciiString(s);
   }
 
   static void checksumHeaders(ObjectInfo info, HttpHeaders hd) {

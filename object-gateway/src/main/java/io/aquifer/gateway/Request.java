@@ -116,6 +116,11 @@ final class Request {
     return query.containsKey(param);
   }
 
+  /** Whether the request has any query parameter. */
+  boolean hasParams() {
+    return !query.isEmpty();
+  }
+
   String param(String name) {
     return query.get(name);
   }

@@ -3,6 +3,7 @@ package io.aquifer.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aquifer.gateway.auth.SdkSigning;
@@ -111,6 +112,11 @@ class GetPathTest {
           info.modified().getEpochSecond(),
           ZonedDateTime.parse(whole.headers().get("last-modified"), Exchange.HTTP_DATE)
               .toEpochSecond());
+      assertEquals("bytes", whole.headers().get("accept-ranges"));
+      assertEquals("STANDARD", whole.headers().get("x-amz-storage-class"));
+      assertEquals("Aquifer", whole.headers().get("server"));
+      assertNotNull(whole.headers().get("x-amz-request-id"));
+      assertEquals(whole.headers().get("x-amz-request-id"), whole.headers().get("x-amz-id-2"));
       assertNotNull(whole.headers().get("date"));
       ZonedDateTime.parse(whole.headers().get("date"), Exchange.HTTP_DATE);
       // the same object through the conditional path (If-None-Match that does not match)
@@ -124,6 +130,17 @@ class GetPathTest {
         assertArrayEquals(Arrays.copyOfRange(data, 1, size), range.body());
       }
     }
+  }
+
+  @Test
+  void headerValuesGoInAsAsciiStringsOnlyWhenTheyAreAscii() {
+    assertEquals(io.netty.util.AsciiString.class, ObjectOps.ascii("text/plain").getClass());
+    assertEquals("text/plain", ObjectOps.ascii("text/plain").toString());
+    String latin = "text/plain; name=caf\u00e9";
+    assertSame(latin, ObjectOps.ascii(latin));
+    String wide = "\u65e5\u672c";
+    assertSame(wide, ObjectOps.ascii(wide));
+    assertEquals("", ObjectOps.ascii("").toString());
   }
 
   @Test

@@ -116,30 +116,160 @@ final class MetaFormat {
         });
   }
 
+  /**
+   * Decodes an object record. Every GET decodes one, so this reads the array directly ({@link
+   * Cursor}) rather than through a {@link DataInputStream}; the layout is the one {@link
+   * #encodeObject} writes with a {@link DataOutputStream}.
+   */
   static ObjectMeta decodeObject(byte[] b) {
-    return read(
-        b,
-        in -> {
-          int f = in.readUnsignedByte();
-          if (f != OBJECT_FORMAT && f != PACKED_OBJECT_FORMAT) {
-            throw new IOException("unknown object record format " + f);
-          }
-          long version = in.readLong();
-          long size = in.readLong();
-          String etag = in.readUTF();
-          long mtime = in.readLong();
-          String type = in.readUTF();
-          Map<String, String> um = readMap(in);
-          Map<String, String> at = readMap(in);
-          byte[] manifest = readBytes(in);
-          int n = in.readInt();
-          List<DataRef> segs = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) {
-            segs.add(readRef(in));
-          }
-          PackedRef packed = f == PACKED_OBJECT_FORMAT ? readPacked(in) : null;
-          return new ObjectMeta(version, size, etag, mtime, type, um, at, manifest, segs, packed);
-        });
+    try {
+      Cursor in = new Cursor(b);
+      int f = in.u8();
+      if (f != OBJECT_FORMAT && f != PACKED_OBJECT_FORMAT) {
+        throw new IOException("unknown object record format " + f);
+      }
+      long version = in.i64();
+      long size = in.i64();
+      String etag = in.utf();
+      long mtime = in.i64();
+      String type = in.utf();
+      Map<String, String> um = in.map();
+      Map<String, String> at = in.map();
+      byte[] manifest = in.bytes();
+      int n = in.i32();
+      if (n < 0 || n > 100_000) {
+        throw new IOException("bad segment count " + n);
+      }
+      List<DataRef> segs = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        segs.add(in.ref());
+      }
+      PackedRef packed = f == PACKED_OBJECT_FORMAT ? in.packed() : null;
+      return new ObjectMeta(version, size, etag, mtime, type, um, at, manifest, segs, packed);
+    } catch (IOException e) {
+      throw new StorageException(StatusCode.INTERNAL, "corrupt index record: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads what a {@link DataOutputStream} wrote, big-endian, straight from an array: the same
+   * values and the same checks as the {@code read*} methods over a {@link DataInputStream}, an
+   * {@link IOException} for a record that ends early.
+   */
+  private static final class Cursor {
+    private final byte[] b;
+    private int pos;
+
+    Cursor(byte[] b) {
+      this.b = b;
+    }
+
+    private int need(int n) throws IOException {
+      if (n > b.length - pos) {
+        throw new java.io.EOFException("truncated record");
+      }
+      int at = pos;
+      pos += n;
+      return at;
+    }
+
+    int u8() throws IOException {
+      return b[need(1)] & 0xff;
+    }
+
+    int i32() throws IOException {
+      int at = need(4);
+      return (b[at] & 0xff) << 24
+          | (b[at + 1] & 0xff) << 16
+          | (b[at + 2] & 0xff) << 8
+          | (b[at + 3] & 0xff);
+    }
+
+    long i64() throws IOException {
+      return (long) i32() << 32 | (i32() & 0xffffffffL);
+    }
+
+    byte[] fixed(int n) throws IOException {
+      int at = need(n);
+      return java.util.Arrays.copyOfRange(b, at, at + n);
+    }
+
+    /** {@link DataInputStream#readUTF}: a 2-byte length, then modified UTF-8. */
+    String utf() throws IOException {
+      int at = need(2);
+      int n = (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
+      int from = need(n);
+      for (int i = from; i < from + n; i++) {
+        if (b[i] < 0 || b[i] == 0) {
+          // not plain ASCII: the stream's decoder, for its exact rules and errors
+          return new DataInputStream(new ByteArrayInputStream(b, at, n + 2)).readUTF();
+        }
+      }
+      return new String(b, from, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** {@link MetaFormat#readBytes}. */
+    byte[] bytes() throws IOException {
+      int n = i32();
+      if (n == -1) {
+        return null;
+      }
+      if (n < 0 || n > (64 << 20)) {
+        throw new IOException("bad length " + n);
+      }
+      return fixed(n);
+    }
+
+    /** {@link MetaFormat#readString}. */
+    String string() throws IOException {
+      int n = i32();
+      if (n < 0 || n > (64 << 20)) {
+        throw new IOException("bad length " + n);
+      }
+      int at = need(n);
+      return new String(b, at, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** {@link MetaFormat#readMap}. */
+    Map<String, String> map() throws IOException {
+      int n = i32();
+      if (n < 0 || n > 100_000) {
+        throw new IOException("bad map size " + n);
+      }
+      Map<String, String> m = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        m.put(string(), string());
+      }
+      return m;
+    }
+
+    /** {@link MetaFormat#readRef}. */
+    DataRef ref() throws IOException {
+      byte[] id = fixed(16);
+      long size = i64();
+      int k = u8();
+      int m = u8();
+      int bs = i32();
+      int hl = i32();
+      int[] drives = new int[k + m];
+      for (int i = 0; i < drives.length; i++) {
+        drives[i] = u8();
+      }
+      return new DataRef(id, size, k, m, bs, hl, drives);
+    }
+
+    /** {@link MetaFormat#readPacked}. */
+    PackedRef packed() throws IOException {
+      byte[] id = fixed(16);
+      long size = i64();
+      int len = i32();
+      int n = u8();
+      List<PackedRef.Copy> copies = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        copies.add(new PackedRef.Copy(u8(), i64(), i64()));
+      }
+      return new PackedRef(id, size, len, copies);
+    }
   }
 
   static byte[] encodePacked(PackedRef p) {

@@ -871,13 +871,9 @@ public final class SigV4Verifier {
   }
 
   private static boolean separator(char c) {
-    return c == ','
-        || c == ' '
-        || c == '\t'
-        || c == '\n'
-        || c == '\u000B'
-        || c == '\f'
-        || c == '\r';
+    // every separator is at most ',' (0x2C), so one comparison settles the common char; '\t' to
+    // '\r' are tab, newline, vertical tab, form feed and carriage return
+    return c <= ',' && (c == ',' || c == ' ' || (c >= '\t' && c <= '\r'));
   }
 
   private static boolean blank(byte b) {

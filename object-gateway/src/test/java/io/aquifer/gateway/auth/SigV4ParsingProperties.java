@@ -131,7 +131,11 @@ class SigV4ParsingProperties {
     Arbitrary<String> piece =
         Arbitraries.oneOf(
             Arbitraries.of(",", " ", "\t", "\n", "\u000B", "\f", "\r", ", ", " ,", "\u00a0", "="),
-            Arbitraries.strings().alpha().numeric().withChars("=/;-").ofMaxLength(12));
+            Arbitraries.strings().alpha().numeric().withChars("=/;-").ofMaxLength(12),
+            // chars next to the separators' codes: none of them separates
+            Arbitraries.strings()
+                .withChars("\u0000\u0008\u000E\u001C\u001F!\"#$%&'()*+-.\u0085\u2028")
+                .ofMaxLength(4));
     return piece.list().ofMaxSize(12).map(l -> String.join("", l));
   }
 
