@@ -143,7 +143,8 @@ final class ReadAhead implements AutoCloseable {
       return;
     }
     while (at < end) {
-      int len = (int) Math.min(unit, end - at);
+      // chunks end on multiples of the unit, so each is one request for one shard block
+      int len = (int) Math.min(unit - at % unit, end - at);
       if (!memory.tryAcquire(len)) {
         return;
       }
