@@ -176,8 +176,9 @@ public final class FileClient {
 
   /**
    * Reads up to {@code length} bytes from {@code offset} into {@code dst} (after its writer index),
-   * as {@link FileClientConfig#readUnitBytes} requests of which {@link
-   * FileClientConfig#readsInFlight} are in flight at once, copied into {@code dst} in order.
+   * as requests of at most {@link FileClientConfig#readUnitBytes}, cut at multiples of it in the
+   * file, of which {@link FileClientConfig#readsInFlight} are in flight at once, copied into {@code
+   * dst} in order.
    *
    * @param dst borrowed; grows as needed
    * @return the bytes read: fewer than {@code length} only at the end of the file
@@ -194,54 +195,63 @@ public final class FileClient {
     if (offset < 0 || length < 0) {
       throw new FsException(Errno.EINVAL, "read: negative offset or length");
     }
-    int unit = config.readUnitBytes();
-    long units = (length + unit - 1) / unit;
-    ArrayDeque<CompletableFuture<Response>> inflight = new ArrayDeque<>();
-    long next = 0;
+    long end = offset + length;
+    ArrayDeque<Unit> inflight = new ArrayDeque<>();
+    long next = offset;
     long total = 0;
     try {
-      while (next < units && inflight.size() < config.readsInFlight()) {
-        inflight.add(readUnit(bucket, path, offset, length, next++, etag));
+      while (next < end && inflight.size() < config.readsInFlight()) {
+        Unit u = readUnit(bucket, path, next, end, etag);
+        inflight.add(u);
+        next += u.length();
       }
       boolean eof = false;
       while (!inflight.isEmpty()) {
-        Response r = inflight.poll().join();
-        try (Message m = unwrap(FileWire.READ, r)) {
+        Unit u = inflight.poll();
+        try (Message m = unwrap(FileWire.READ, u.reply().join())) {
           if (!eof) {
             int n = m.payload().readableBytes();
             dst.writeBytes(m.payload());
             total += n;
-            if (n < unit) {
+            if (n < u.length()) {
               eof = true;
             }
           }
         }
-        if (!eof && next < units) {
-          inflight.add(readUnit(bucket, path, offset, length, next++, etag));
+        if (!eof && next < end) {
+          Unit more = readUnit(bucket, path, next, end, etag);
+          inflight.add(more);
+          next += more.length();
         }
       }
       return total;
     } catch (RuntimeException e) {
-      for (CompletableFuture<Response> f : inflight) {
-        f.thenAccept(FileClient::release);
+      for (Unit u : inflight) {
+        u.reply().thenAccept(FileClient::release);
       }
       throw e;
     }
   }
 
-  private CompletableFuture<Response> readUnit(
-      String bucket, String path, long offset, long length, long index, String etag) {
+  /** One read request in flight: its length and its reply. */
+  private record Unit(int length, CompletableFuture<Response> reply) {}
+
+  /**
+   * Asks for the bytes from {@code at} to the next multiple of the unit (or {@code end}): requests
+   * fall on unit boundaries of the file whatever the read's offset, so each is one stripe unit of
+   * the node's layout (a shard block) and not the halves of two.
+   */
+  private Unit readUnit(String bucket, String path, long at, long end, String etag) {
     int unit = config.readUnitBytes();
-    long start = index * unit;
-    int len = (int) Math.min(unit, length - start);
+    int len = (int) Math.min(unit - at % unit, end - at);
     ByteBuf h = header(FileWire.READ, bucket);
     FileWire.writeString(h, path);
-    h.writeLong(offset + start);
+    h.writeLong(at);
     h.writeInt(len);
     if (etag != null) {
       FileWire.writeString(h, etag);
     }
-    return connection.request(h, null);
+    return new Unit(len, connection.request(h, null));
   }
 
   /**

@@ -175,6 +175,35 @@ class FileClientTest {
   }
 
   @Test
+  void readRequestsFallOnUnitBoundariesSoEachReadsOneBlock() throws Exception {
+    // the fixture's blocks are 64 KiB: a client with 64 KiB units asks for one block per request
+    PfsFixture small =
+        new PfsFixture(FileServiceConfig.defaults())
+            .withTransport(new FileClientConfig(64 << 10, 4, 256 << 10));
+    try (small) {
+      byte[] data = PfsFixture.random(13, 12 * (64 << 10));
+      small.store.put(BUCKET, "f", data, PutOptions.DEFAULT);
+      long before = blockReads(small);
+      ByteBuf dst = small.allocator.directBuffer();
+      try {
+        // 32 KiB, 9 units, 32 KiB: 11 requests of one block each (unaligned: 10 of two blocks)
+        long n = small.client.read(BUCKET, "f", 32 << 10, dst, 10 * (64 << 10));
+        assertEquals(10 * (64 << 10), n);
+        byte[] got = new byte[(int) n];
+        dst.readBytes(got);
+        assertArrayEquals(Arrays.copyOfRange(data, 32 << 10, (32 << 10) + (int) n), got);
+      } finally {
+        dst.release();
+      }
+      assertEquals(11, blockReads(small) - before);
+    }
+  }
+
+  private static long blockReads(PfsFixture f) {
+    return f.store.drives().stream().mapToLong(d -> d.reads().count()).sum();
+  }
+
+  @Test
   void concurrentReadersOfOneLargeFile() throws Exception {
     byte[] data = PfsFixture.random(12, 4 * (1 << 20) + 99);
     fx.store.put(BUCKET, "shared", data, PutOptions.DEFAULT);

@@ -168,6 +168,49 @@ final class StripeFetcher implements AutoCloseable {
     Threads.rethrow(t, "shard read");
   }
 
+  /**
+   * Reads data block {@code i} of stripe {@code s} straight into {@code dst} (borrowed; exactly the
+   * block's length remaining) and verifies its CRC32C there, without the stripe buffer. The
+   * checksum lands in region {@code i}'s last 4 bytes, which no loaded block's data occupies.
+   *
+   * @return true when {@code dst} holds the verified block (its position then at its limit); false
+   *     when the block is missing, short or corrupt, and the caller reads the stripe with {@link
+   *     #fetch}, which finds the same fault, counts it and reconstructs
+   */
+  boolean readInto(long s, int i, ByteBuffer dst) {
+    int b = ref.blockLength(s);
+    FileChannel ch = channel(i);
+    if (ch == null || dst.remaining() != b) {
+      return false;
+    }
+    Drive d = core.drives.get(ref.drives()[i]);
+    ByteBuffer data = dst.slice();
+    ByteBuffer crcBytes = regions[i].slice(b, DataRef.CRC_BYTES);
+    ByteBuffer[] both = {data, crcBytes};
+    long started = d.reads.begin();
+    try {
+      ch.position(ref.blockOffset(s));
+      while (crcBytes.hasRemaining()) {
+        if (ch.read(both) < 0) {
+          return false; // short file: fetch finds it again
+        }
+      }
+    } catch (IOException e) {
+      d.failed("read of shard " + ref.hexId() + "." + i, e);
+      unavailable[i] = true;
+      return false;
+    } finally {
+      d.reads.end(started, data.position() + crcBytes.position());
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(data.flip());
+    if ((int) crc.getValue() != crcBytes.getInt(0)) {
+      return false;
+    }
+    dst.position(dst.limit());
+    return true;
+  }
+
   private boolean readBlock(int i, long s, int b) {
     FileChannel ch = channel(i);
     if (ch == null) {

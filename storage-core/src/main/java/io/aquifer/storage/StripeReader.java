@@ -84,19 +84,39 @@ final class StripeReader implements ObjectReader {
           Math.min(end - segmentStart[seg] - s * stripeBytes, ref.stripeDataLength(s));
       int lastBlock = (int) ((stripeDataEnd - 1) / b);
       ensureFetcher(seg, ref);
+      int off = inStripe % b;
+      int n = (int) Math.min(Math.min(dst.remaining(), b - off), stripeDataEnd - inStripe);
+      boolean loaded = loadedStripe == s && block >= loadedFrom && block <= loadedTo;
+      if (!loaded && off == 0 && n == b && direct(s, block, dst)) {
+        // a whole block wanted: read and verified in place, no copy through the stripe buffer
+        dst.position(dst.position() + b);
+        pos += b;
+        total += b;
+        continue;
+      }
       if (loadedStripe != s || block < loadedFrom || lastBlock > loadedTo) {
         fetcher.fetch(s, block, lastBlock, false);
         loadedStripe = s;
         loadedFrom = block;
         loadedTo = lastBlock;
       }
-      int off = inStripe % b;
-      int n = (int) Math.min(Math.min(dst.remaining(), b - off), stripeDataEnd - inStripe);
       dst.put(fetcher.region(block).slice(off, n));
       pos += n;
       total += n;
     }
     return total;
+  }
+
+  /**
+   * Reads whole data block {@code block} of stripe {@code s} straight into {@code dst} at its
+   * position, verified; false when it was not (the caller fetches the stripe). Regions of another
+   * stripe no longer count as loaded: the read may use their checksum bytes.
+   */
+  private boolean direct(long s, int block, ByteBuffer dst) {
+    if (loadedStripe != s) {
+      loadedStripe = -1;
+    }
+    return fetcher.readInto(s, block, dst.slice(dst.position(), fetcher.ref().blockLength(s)));
   }
 
   private int segmentOf(long p) {

@@ -21,6 +21,12 @@ import java.util.concurrent.Semaphore;
  * by prefetched bytes land straight in the caller's buffer. Thread-safe (one lock per handle).
  */
 final class ReadAhead implements AutoCloseable {
+  /**
+   * How many units behind the furthest read a read still counts as sequential: the FUSE workers (8
+   * by default) may serve the kernel's reads of one stream in any order.
+   */
+  static final int REORDER_UNITS = 8;
+
   private final int min;
   private final int max;
   private final int unit;
@@ -68,8 +74,10 @@ final class ReadAhead implements AutoCloseable {
       dropAll();
       pinned = etag;
     }
-    // the kernel may send a few reads of one stream at once (async reads): near the last end counts
-    boolean sequential = offset >= expected - unit && offset <= expected + unit;
+    // the kernel sends a few reads of one stream at once (its own read-ahead, async reads), and the
+    // workers serve them in any order: up to one unit past the last end, or a few units behind it,
+    // counts as sequential (else every overtaken read dropped what was prefetched for it)
+    boolean sequential = offset >= expected - REORDER_UNITS * unit && offset <= expected + unit;
     if (sequential && offset > 0) {
       window = Math.min(max, window * 2);
     } else if (!sequential) {
@@ -106,7 +114,7 @@ final class ReadAhead implements AutoCloseable {
       got += direct(conn, bucket, file, etag, offset + got, dst);
     }
     expected = sequential ? Math.max(expected, offset + got) : offset + got;
-    trim(offset);
+    trim(offset - REORDER_UNITS * unit); // an overtaken read of the stream may still want them
     if (sequential && size > expected) {
       prefetch(conn, bucket, file, etag, expected, size);
     }
@@ -143,7 +151,8 @@ final class ReadAhead implements AutoCloseable {
       return;
     }
     while (at < end) {
-      int len = (int) Math.min(unit, end - at);
+      // chunks end on multiples of the unit, so each is one request for one shard block
+      int len = (int) Math.min(unit - at % unit, end - at);
       if (!memory.tryAcquire(len)) {
         return;
       }

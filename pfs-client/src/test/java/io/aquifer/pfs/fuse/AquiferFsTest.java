@@ -755,6 +755,31 @@ class AquiferFsTest {
     v.close(fh);
   }
 
+  @Test
+  void readsOfOneStreamServedOutOfOrderKeepTheReadAheadAndReadEachBlockOnce() throws Exception {
+    int mib = 1 << 20;
+    byte[] data = PfsFixture.random(17, 16 * mib);
+    fx.store.put(BUCKET, "ooo.bin", data, PutOptions.DEFAULT);
+    long before = blockReads();
+    long fh = v.open("ooo.bin", O_RDONLY);
+    // as the FUSE workers may serve the kernel's reads: 0, then 2 before 1, 4 before 3, ...
+    int[] order = {0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 15};
+    for (int u : order) {
+      assertArrayEquals(
+          Arrays.copyOfRange(data, u * mib, (u + 1) * mib),
+          v.read(fh, (long) u * mib, mib),
+          "" + u);
+    }
+    assertTrue(fs.readaheadWindow(fh) > mib, "the window grew");
+    v.close(fh);
+    // the fixture's blocks are 64 KiB: 256 of them, each read once (prefetched or not)
+    assertEquals(256, blockReads() - before);
+  }
+
+  private long blockReads() {
+    return fx.store.drives().stream().mapToLong(d -> d.reads().count()).sum();
+  }
+
   /** Reads a handle to its end in 128 KiB requests. */
   private record ByteBufferReader(Vfs v, long fh) {
     void readAll(java.security.MessageDigest md) {
