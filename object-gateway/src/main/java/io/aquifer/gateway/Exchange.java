@@ -64,6 +64,9 @@ final class Exchange {
   private int queuedBytes;
   private boolean bodyEnded;
   private boolean inputClosed;
+  // the event loop stopped reading for this exchange because HIGH_WATER bytes were queued; the
+  // handler asks for the next read once it has taken the queue under half of that
+  private boolean readStopped;
   private boolean continueSent;
   private boolean bodyTaken;
 
@@ -142,11 +145,18 @@ final class Exchange {
     }
   }
 
-  /** Whether the event loop should read more for this exchange. */
+  /**
+   * Whether the event loop should read more for this exchange. Called on the event loop after each
+   * read; when it answers no because the queue is full, the handler asks for the next read itself.
+   */
   boolean wantsMore() {
     lock.lock();
     try {
-      return !bodyEnded && !inputClosed && queuedBytes < HIGH_WATER;
+      boolean more = !bodyEnded && !inputClosed && queuedBytes < HIGH_WATER;
+      if (!more && !bodyEnded && !inputClosed) {
+        readStopped = true;
+      }
+      return more;
     } finally {
       lock.unlock();
     }
@@ -194,6 +204,7 @@ final class Exchange {
               S3Error.INCOMPLETE_BODY,
               "the connection closed after " + bodyBytes + " bytes of the request body");
         }
+        readStopped = false;
         channel.read();
         metrics.bodyWaits.increment();
         long left = deadline - System.nanoTime();
@@ -212,7 +223,10 @@ final class Exchange {
       queuedBytes -= b.readableBytes();
       bodyBytes += b.readableBytes();
       metrics.receivedBytes.increment(b.readableBytes());
-      if (!bodyEnded && queuedBytes < HIGH_WATER / 2) {
+      // while the event loop reads on by itself (after every read that leaves the queue under
+      // HIGH_WATER), asking from this thread would only queue a task on it per piece
+      if (readStopped && !bodyEnded && queuedBytes < HIGH_WATER / 2) {
+        readStopped = false;
         channel.read();
       }
       return b;
