@@ -65,6 +65,9 @@ final class Exchange {
   private int queuedBytes;
   private boolean bodyEnded;
   private boolean inputClosed;
+  // the event loop stopped reading for this exchange because HIGH_WATER bytes were queued; the
+  // handler asks for the next read once it has taken the queue under half of that
+  private boolean readStopped;
   private boolean continueSent;
   private boolean bodyTaken;
 
@@ -143,11 +146,18 @@ final class Exchange {
     }
   }
 
-  /** Whether the event loop should read more for this exchange. */
+  /**
+   * Whether the event loop should read more for this exchange. Called on the event loop after each
+   * read; when it answers no because the queue is full, the handler asks for the next read itself.
+   */
   boolean wantsMore() {
     lock.lock();
     try {
-      return !bodyEnded && !inputClosed && queuedBytes < HIGH_WATER;
+      boolean more = !bodyEnded && !inputClosed && queuedBytes < HIGH_WATER;
+      if (!more && !bodyEnded && !inputClosed) {
+        readStopped = true;
+      }
+      return more;
     } finally {
       lock.unlock();
     }
@@ -195,6 +205,7 @@ final class Exchange {
               S3Error.INCOMPLETE_BODY,
               "the connection closed after " + bodyBytes + " bytes of the request body");
         }
+        readStopped = false;
         channel.read();
         metrics.bodyWaits.increment();
         long left = deadline - System.nanoTime();
@@ -213,7 +224,10 @@ final class Exchange {
       queuedBytes -= b.readableBytes();
       bodyBytes += b.readableBytes();
       metrics.receivedBytes.increment(b.readableBytes());
-      if (!bodyEnded && queuedBytes < HIGH_WATER / 2) {
+      // while the event loop reads on by itself (after every read that leaves the queue under
+      // HIGH_WATER), asking from this thread would only queue a task on it per piece
+      if (readStopped && !bodyEnded && queuedBytes < HIGH_WATER / 2) {
+        readStopped = false;
         channel.read();
       }
       return b;

@@ -50,6 +50,9 @@ public final class S3Gateway implements AutoCloseable {
 
   private static final System.Logger ACCESS = System.getLogger(ACCESS_LOGGER);
 
+  /** The largest socket read (a large body's reads grow up to it). */
+  static final int READ_MAX = 512 * 1024;
+
   private final GatewayConfig config;
   private final S3Handler handler;
   private final EventLoopGroup group;
@@ -89,10 +92,12 @@ public final class S3Gateway implements AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             // Netty's default first read is 2 KiB: a small PUT's head and body then arrive in
             // two reads, and the handler started after the first one waits for the second. At
-            // 16 KiB (never under 8 KiB) a 4 KiB PUT comes in one read, first request or not.
+            // 16 KiB (never under 8 KiB) a 4 KiB PUT comes in one read, first request or not. A
+            // large body's reads grow up to 512 KiB: each read costs a wake-up of the event loop,
+            // a recv, an ACK and a hand-off to the handler, whatever its size.
             .childOption(
                 ChannelOption.RECVBUF_ALLOCATOR,
-                new AdaptiveRecvByteBufAllocator(8 * 1024, 16 * 1024, 64 * 1024))
+                new AdaptiveRecvByteBufAllocator(8 * 1024, 16 * 1024, READ_MAX))
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,

@@ -125,6 +125,21 @@ class RawHttpTest {
     return r;
   }
 
+  // ---- a large body
+
+  /**
+   * A body many times the exchange's queue limit, written by the client as fast as the socket takes
+   * it: the event loop stops reading whenever the handler falls a megabyte behind, and the handler
+   * must ask for reads again or the PUT stalls until its idle timeout.
+   */
+  @Test
+  void bodyFarLargerThanTheQueuedLimitIsStoredWhole() {
+    byte[] data = random(24, 24 << 20);
+    RawHttp.Response r = put("large-body", data);
+    assertEquals(200, r.status(), r.toString());
+    assertStored("large-body", data);
+  }
+
   // ---- bodies that do not add up
 
   @Test

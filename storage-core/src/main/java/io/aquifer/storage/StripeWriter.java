@@ -376,9 +376,9 @@ final class StripeWriter implements ObjectWriter {
   }
 
   /**
-   * Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files, each shard on
-   * a virtual thread of its own (direct writes wait for the device; buffered ones copy into the
-   * page cache: either way the shards overlap).
+   * Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files, each shard
+   * but the last on a virtual thread of its own and the last on this thread (direct writes wait for
+   * the device; buffered ones copy into the page cache: either way the shards overlap).
    */
   private void flushStripe(ByteBuffer buf, ByteBuffer[] regions, int[] offsets, int b) {
     long started = System.nanoTime();
@@ -387,10 +387,11 @@ final class StripeWriter implements ObjectWriter {
     core.counters.bytesEncoded.add((long) k * b);
     IOException[] errors = new IOException[k + m];
     Thread[] threads = new Thread[k + m];
-    int live = 0;
+    int lastLive = -1;
     for (int i = 0; i < k + m; i++) {
-      live += outs[i] == null ? 0 : 1;
+      lastLive = outs[i] == null ? lastLive : i;
     }
+    Runnable inline = null;
     for (int i = 0; i < k + m; i++) {
       ShardOutput out = outs[i];
       if (out == null) {
@@ -402,13 +403,19 @@ final class StripeWriter implements ObjectWriter {
       }
       int shard = i;
       Runnable write = () -> errors[shard] = writeShard(shard, out, buf, regions[shard], b);
-      if (live == 1) {
-        write.run();
+      if (i == lastLive) {
+        inline = write; // the last shard on this thread: one thread start and join fewer
       } else {
         threads[i] = Thread.ofVirtual().name("aquifer-shard-write").start(write);
       }
     }
-    Threads.joinAll(threads);
+    try {
+      if (inline != null) {
+        inline.run();
+      }
+    } finally {
+      Threads.joinAll(threads);
+    }
     for (int i = 0; i < k + m; i++) {
       if (errors[i] != null && outs[i] != null) {
         failShard(i, core.drives.get(layout.drives()[i]), "write", errors[i]);
