@@ -140,13 +140,19 @@ class AwsChunkedDecoderPropertiesTest {
       } catch (S3Exception rejected) {
         continue;
       }
-      // accepted: then the change must not matter (e.g. the case of a hex digit)
+      // accepted: then the change must not matter: the case of a hex digit, or whitespace in a
+      // trailer line (values are trimmed and a line may end with a bare LF, so a CR turned into a
+      // space leaves the trailers, and what their signature covers, unchanged)
       assertArrayEquals(s.payload(), r.payload(), "flip at " + at + " changed the payload");
       assertEquals(s.trailers(), r.trailers(), "flip at " + at + " changed the trailers");
       assertTrue(
-          caseOnly(s.body()[at], body[at]),
+          caseOnly(s.body()[at], body[at]) || (blank(s.body()[at]) && blank(body[at])),
           "flip at " + at + " accepted: " + (char) s.body()[at] + " -> " + (char) body[at]);
     }
+  }
+
+  private static boolean blank(byte b) {
+    return b == ' ' || b == '\t' || b == '\r';
   }
 
   private static boolean caseOnly(byte a, byte b) {
