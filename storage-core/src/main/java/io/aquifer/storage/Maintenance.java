@@ -218,9 +218,7 @@ final class Maintenance {
         if (k.length == 17 && k[0] == PackedObjects.HEAL_PACKED) {
           packedKeys.add(k);
           packedNames.add(
-              MetaFormat.read(
-                  c.value(),
-                  in -> new String[] {MetaFormat.readString(in), MetaFormat.readString(in)}));
+              MetaFormat.read(c.value(), in -> new String[] {in.string(), in.string()}));
         } else {
           refs.add(MetaFormat.decodeRef(c.value()));
         }

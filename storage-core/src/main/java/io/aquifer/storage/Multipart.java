@@ -68,15 +68,15 @@ final class Multipart {
     return MetaFormat.read(
         b,
         in -> {
-          int format = in.readUnsignedByte();
+          int format = in.u8();
           if (format != 1 && format != 2) {
             throw new IOException("unknown part record format " + format);
           }
-          long size = in.readLong();
-          String etag = in.readUTF();
-          long mtime = in.readLong();
-          DataRef ref = MetaFormat.readRef(in);
-          Map<String, String> attributes = format == 2 ? MetaFormat.readMap(in) : Map.of();
+          long size = in.i64();
+          String etag = in.utf();
+          long mtime = in.i64();
+          DataRef ref = in.ref();
+          Map<String, String> attributes = format == 2 ? in.map() : Map.of();
           return new PartRec(size, etag, mtime, attributes, ref);
         });
   }
@@ -109,14 +109,10 @@ final class Multipart {
     return MetaFormat.read(
         b,
         in -> {
-          if (in.readUnsignedByte() != 1) {
+          if (in.u8() != 1) {
             throw new IOException("unknown upload record format");
           }
-          return new UploadRec(
-              in.readLong(),
-              MetaFormat.readString(in),
-              MetaFormat.readMap(in),
-              MetaFormat.readMap(in));
+          return new UploadRec(in.i64(), in.string(), in.map(), in.map());
         });
   }
 
@@ -445,16 +441,17 @@ final class Multipart {
     if ((int) crc.getValue() != ByteBuffer.wrap(file).getInt(file.length - 4)) {
       throw new IOException("manifest checksum mismatch");
     }
-    try (var in =
-        new java.io.DataInputStream(new java.io.ByteArrayInputStream(file, 0, file.length - 4))) {
-      if (in.readInt() != 0x41514d46) {
-        throw new IOException("not a manifest");
-      }
-      String bucket = MetaFormat.readString(in);
-      String key = MetaFormat.readString(in);
-      ObjectMeta meta = MetaFormat.decodeObject(MetaFormat.readBytes(in));
-      return new Object[] {bucket, key, meta};
+    var in = new RecordReader(file, 0, file.length - 4);
+    if (in.i32() != 0x41514d46) {
+      throw new IOException("not a manifest");
     }
+    String bucket = in.string();
+    String key = in.string();
+    byte[] record = in.bytes();
+    if (record == null) {
+      throw new IOException("manifest without an object record");
+    }
+    return new Object[] {bucket, key, MetaFormat.decodeObject(record)};
   }
 
   void abort(String bucket, String key, String uploadId) {

@@ -1,7 +1,5 @@
 package io.aquifer.storage;
 
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -114,18 +112,17 @@ final class PackedFormat {
   /** Decodes the header of a whole record whose checksum holds. */
   static Header header(byte[] rec) throws IOException {
     int h = ByteBuffer.wrap(rec).getInt(6);
-    try (var in = new DataInputStream(new ByteArrayInputStream(rec, FIXED, h))) {
-      byte[] id = in.readNBytes(16);
-      long version = in.readLong();
-      long mtime = in.readLong();
-      String etag = MetaFormat.readString(in);
-      String type = MetaFormat.readString(in);
-      Map<String, String> um = MetaFormat.readMap(in);
-      Map<String, String> at = MetaFormat.readMap(in);
-      String bucket = MetaFormat.readString(in);
-      String key = MetaFormat.readString(in);
-      return new Header(id, version, mtime, etag, type, um, at, bucket, key);
-    }
+    var in = new RecordReader(rec, FIXED, h);
+    byte[] id = in.fixed(16);
+    long version = in.i64();
+    long mtime = in.i64();
+    String etag = in.string();
+    String type = in.string();
+    Map<String, String> um = in.map();
+    Map<String, String> at = in.map();
+    String bucket = in.string();
+    String key = in.string();
+    return new Header(id, version, mtime, etag, type, um, at, bucket, key);
   }
 
   /** The 16-byte id of a record, read from its header without a checksum check. */

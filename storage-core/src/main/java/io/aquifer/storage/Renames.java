@@ -112,7 +112,7 @@ final class Renames {
       return MetaFormat.read(
           Arrays.copyOfRange(file, MAGIC.length, file.length - 4),
           in -> {
-            int f = in.readUnsignedByte();
+            int f = in.u8();
             if (f != 1 && f != FORMAT) {
               throw new IOException("unknown rename record format " + f);
             }
@@ -271,7 +271,7 @@ final class Renames {
       return MetaFormat.read(
           Arrays.copyOfRange(file, OP_MAGIC.length, file.length - 4),
           in -> {
-            int f = in.readUnsignedByte();
+            int f = in.u8();
             if (f != 1 && f != FORMAT) {
               throw new IOException("unknown rename operation format " + f);
             }
@@ -302,28 +302,22 @@ final class Renames {
     }
   }
 
-  private static Name readName(java.io.DataInputStream in, byte[] id, int format)
-      throws IOException {
-    String bucket = MetaFormat.readString(in);
-    String key = MetaFormat.readString(in);
-    long version = in.readLong();
-    Map<String, String> attributes =
-        format >= 2 && in.readBoolean() ? MetaFormat.readMap(in) : null;
+  private static Name readName(RecordReader in, byte[] id, int format) throws IOException {
+    String bucket = in.string();
+    String key = in.string();
+    long version = in.i64();
+    Map<String, String> attributes = format >= 2 && in.bool() ? in.map() : null;
     return new Name(id, bucket, key, version, attributes);
   }
 
-  private static List<Name> readNames(java.io.DataInputStream in, int format) throws IOException {
-    int n = in.readInt();
+  private static List<Name> readNames(RecordReader in, int format) throws IOException {
+    int n = in.i32();
     if (n < 0 || n > 10_000_000) {
       throw new IOException("bad name count " + n);
     }
     List<Name> out = new ArrayList<>(Math.min(n, 1024));
     for (int i = 0; i < n; i++) {
-      byte[] id = in.readNBytes(16);
-      if (id.length != 16) {
-        throw new IOException("truncated name");
-      }
-      out.add(readName(in, id, format));
+      out.add(readName(in, in.fixed(16), format));
     }
     return out;
   }
@@ -457,7 +451,7 @@ final class Renames {
     return MetaFormat.read(
         v,
         in -> {
-          int f = in.readUnsignedByte();
+          int f = in.u8();
           if (f != 1 && f != UNDO_FORMAT) {
             throw new IOException("unknown rename undo format " + f);
           }

@@ -1,7 +1,5 @@
 package io.aquifer.storage;
 
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -128,47 +126,36 @@ final class ShardFormat {
     ByteBuffer b = ByteBuffer.allocate((int) Math.min(ch.size(), 8192));
     ch.read(b, 0);
     byte[] bytes = b.array();
-    try (var in = new DataInputStream(new ByteArrayInputStream(bytes, 0, b.position()))) {
-      if (in.readInt() != HEADER_MAGIC) {
-        throw new IOException("not a shard file (bad magic)");
-      }
-      int f = in.readUnsignedByte();
-      if (f != FORMAT) {
-        throw new IOException("unknown shard format " + f);
-      }
-      byte[] id = in.readNBytes(16);
-      int shard = in.readUnsignedByte();
-      int k = in.readUnsignedByte();
-      int m = in.readUnsignedByte();
-      int bs = in.readInt();
-      int[] drives = new int[k + m];
-      for (int i = 0; i < drives.length; i++) {
-        drives[i] = in.readUnsignedByte();
-      }
-      String bucket = MetaFormat.readString(in);
-      String key = MetaFormat.readString(in);
-      String upload = MetaFormat.readString(in);
-      int part = in.readInt();
-      int len = b.position() - in.available();
-      int stored = in.readInt();
-      var crc = new CRC32C();
-      crc.update(bytes, 0, len);
-      if ((int) crc.getValue() != stored) {
-        throw new IOException("shard header checksum mismatch");
-      }
-      return new Header(
-          id,
-          shard,
-          k,
-          m,
-          bs,
-          drives,
-          bucket,
-          key,
-          upload.isEmpty() ? null : upload,
-          part,
-          len + 4);
+    var in = new RecordReader(bytes, 0, b.position());
+    if (in.i32() != HEADER_MAGIC) {
+      throw new IOException("not a shard file (bad magic)");
     }
+    int f = in.u8();
+    if (f != FORMAT) {
+      throw new IOException("unknown shard format " + f);
+    }
+    byte[] id = in.fixed(16);
+    int shard = in.u8();
+    int k = in.u8();
+    int m = in.u8();
+    int bs = in.i32();
+    int[] drives = new int[k + m];
+    for (int i = 0; i < drives.length; i++) {
+      drives[i] = in.u8();
+    }
+    String bucket = in.string();
+    String key = in.string();
+    String upload = in.string();
+    int part = in.i32();
+    int len = in.position();
+    int stored = in.i32();
+    var crc = new CRC32C();
+    crc.update(bytes, 0, len);
+    if ((int) crc.getValue() != stored) {
+      throw new IOException("shard header checksum mismatch");
+    }
+    return new Header(
+        id, shard, k, m, bs, drives, bucket, key, upload.isEmpty() ? null : upload, part, len + 4);
   }
 
   /** Reads and verifies the trailer; null when the file has none (an unfinished write). */
@@ -192,20 +179,12 @@ final class ShardFormat {
     if ((int) crc.getValue() != crcStored) {
       throw new IOException("shard trailer checksum mismatch");
     }
-    try (var in = new DataInputStream(new ByteArrayInputStream(body.array()))) {
-      int f = in.readUnsignedByte();
-      if (f != FORMAT) {
-        throw new IOException("unknown trailer format " + f);
-      }
-      return new Trailer(
-          in.readLong(),
-          in.readLong(),
-          MetaFormat.readString(in),
-          in.readLong(),
-          MetaFormat.readString(in),
-          MetaFormat.readMap(in),
-          MetaFormat.readMap(in));
+    var in = new RecordReader(body.array());
+    int f = in.u8();
+    if (f != FORMAT) {
+      throw new IOException("unknown trailer format " + f);
     }
+    return new Trailer(in.i64(), in.i64(), in.string(), in.i64(), in.string(), in.map(), in.map());
   }
 
   /** The raw trailer bytes of a shard file, for copying into a healed shard. */
