@@ -2,7 +2,11 @@ package io.aquifer.storage;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.locks.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -16,14 +20,17 @@ import java.util.function.LongSupplier;
  * dropped.
  *
  * <p>The writers never force themselves: a put with copies on three drives requests all three and
- * then waits on each, and the three forces run in parallel on the three drives' syncers without a
- * thread per copy. Forcing off the virtual-thread carriers also keeps a carrier from being held by
- * an {@code fdatasync}.
+ * then waits for all of them at once ({@link #awaitAll}), and the three forces run in parallel on
+ * the three drives' syncers without a thread per copy. Forcing off the virtual-thread carriers also
+ * keeps a carrier from being held by an {@code fdatasync}.
  *
- * <p>The state is guarded by a {@link ReentrantLock}, not the object's monitor: a virtual thread
- * woken from {@code Object.wait} or a contended {@code synchronized} is handed back to the
- * scheduler through the JDK's unblocker thread (one more thread switch per waiter), where a
- * condition's signal makes it runnable directly.
+ * <p>Wake-ups are targeted: a force makes runnable only the waiters it settled (those whose marks
+ * it covered, or every one when it failed), and a waiter for several files only once, when the last
+ * of them settled it. (With one condition per file signalled by every force, a waiter whose write
+ * came after the force began was woken to park again, and a put waiting for three copies in turn
+ * could be woken once per copy: each a thread switch.) Waiters are parked with {@link LockSupport}
+ * and unparked directly, so a virtual thread is handed to the scheduler at once, not through the
+ * JDK's unblocker thread as a contended monitor or {@code Object.wait} would.
  */
 final class GroupForce {
   /** The force itself: an {@code fdatasync} of the file (through the channel it has now). */
@@ -32,8 +39,25 @@ final class GroupForce {
     void force() throws IOException;
   }
 
+  /** One thread waiting for marks of one or more files: unparked when none is outstanding. */
+  static final class Waiter {
+    final Thread thread = Thread.currentThread();
+    final AtomicInteger outstanding = new AtomicInteger();
+
+    /** Settles one of the marks; the last one makes the thread runnable (and answers true). */
+    boolean settle() {
+      if (outstanding.decrementAndGet() == 0) {
+        LockSupport.unpark(thread);
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** A registered wait: {@code waiter} wants mark {@code mark} of this file. */
+  private record Wait(long mark, Waiter waiter) {}
+
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
   private final Target target;
   private final LongSupplier current;
   private final Syncer syncer;
@@ -42,6 +66,9 @@ final class GroupForce {
   private long requested;
   private boolean queued;
   private IOException error;
+  private final ArrayList<Wait> waits = new ArrayList<>();
+  // waiting threads this file's forces made runnable
+  private final AtomicLong wakeups = new AtomicLong();
 
   /**
    * @param ch the file to force
@@ -72,37 +99,140 @@ final class GroupForce {
       if (mark <= forced || error != null) {
         return;
       }
-      requested = Math.max(requested, mark);
-      if (!queued) {
-        queued = true;
-        syncer.submit(this);
-      }
+      requestLocked(mark);
     } finally {
       lock.unlock();
     }
   }
 
+  private void requestLocked(long mark) {
+    requested = Math.max(requested, mark);
+    if (!queued) {
+      queued = true;
+      syncer.submit(this);
+    }
+  }
+
   /** Returns once every write up to {@code mark} is forced (requesting it first). */
   void await(long mark) throws IOException {
-    request(mark);
+    waitAll(new GroupForce[] {this}, new long[] {mark}, 1);
+    check(mark);
+  }
+
+  /**
+   * Returns once, for each {@code i < n}, mark {@code marks[i]} of {@code forces[i]} is settled:
+   * forced, or its file failed ({@link #check} tells which). Each is requested first, so the files
+   * are forced in parallel, and the calling thread is made runnable once, when the last of them is
+   * settled.
+   *
+   * @throws IOException only when interrupted (the interrupt status is kept)
+   */
+  static void waitAll(GroupForce[] forces, long[] marks, int n) throws IOException {
+    Waiter w = new Waiter();
+    w.outstanding.set(n + 1); // one for this thread: no wake-up while registering
+    for (int i = 0; i < n; i++) {
+      if (!forces[i].register(marks[i], w)) {
+        w.outstanding.decrementAndGet(); // settled already
+      }
+    }
+    if (w.outstanding.decrementAndGet() == 0) {
+      return;
+    }
+    while (w.outstanding.get() > 0) {
+      LockSupport.park(w);
+      if (Thread.currentThread().isInterrupted()) {
+        throw new IOException("interrupted waiting for a segment sync");
+      }
+    }
+  }
+
+  /**
+   * Registers {@code w} for {@code mark} and requests it; false when the mark is settled already
+   * (forced, or the file failed), and then {@code w} is not registered. (A syncer that is closed
+   * fails the file inside the request, which settles {@code w} among the others.)
+   */
+  private boolean register(long mark, Waiter w) {
     lock.lock();
     try {
-      while (true) {
-        if (forced >= mark) {
-          return;
-        }
-        if (error != null) {
-          throw new IOException("segment sync failed: " + error, error);
-        }
-        try {
-          changed.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted waiting for a segment sync");
-        }
+      if (mark <= forced || error != null) {
+        return false;
       }
+      waits.add(new Wait(mark, w));
+      requestLocked(mark);
+      return true;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Throws unless {@code mark} is forced; for a mark {@link #waitAll} settled. */
+  void check(long mark) throws IOException {
+    lock.lock();
+    try {
+      if (forced >= mark) {
+        return;
+      }
+      if (error != null) {
+        throw new IOException("segment sync failed: " + error, error);
+      }
+      throw new IllegalStateException("mark " + mark + " is not settled");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many waiting threads this file's forces (or its failure) made runnable so far. */
+  long wakeups() {
+    return wakeups.get();
+  }
+
+  /** How many waits are registered and not settled. */
+  int waiting() {
+    lock.lock();
+    try {
+      return waits.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The mark on stable storage. */
+  long forced() {
+    lock.lock();
+    try {
+      return forced;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Removes the waits settled now (marks up to {@code forced}, or every one after a failure) and
+   * returns them, to be settled after the lock is released. Called with the lock held.
+   */
+  private List<Wait> takeSettled() {
+    if (waits.isEmpty()) {
+      return List.of();
+    }
+    List<Wait> out = new ArrayList<>();
+    int keep = 0;
+    for (int i = 0; i < waits.size(); i++) {
+      Wait x = waits.get(i);
+      if (error != null || x.mark() <= forced) {
+        out.add(x);
+      } else {
+        waits.set(keep++, x);
+      }
+    }
+    waits.subList(keep, waits.size()).clear();
+    return out;
+  }
+
+  private void settle(List<Wait> settled) {
+    for (Wait x : settled) {
+      if (x.waiter().settle()) {
+        wakeups.incrementAndGet();
+      }
     }
   }
 
@@ -125,6 +255,7 @@ final class GroupForce {
     } catch (IOException e) {
       err = e;
     }
+    List<Wait> settled;
     lock.lock();
     try {
       if (err != null) {
@@ -136,23 +267,26 @@ final class GroupForce {
           syncer.submit(this);
         }
       }
-      changed.signalAll();
+      settled = takeSettled();
     } finally {
       lock.unlock();
     }
+    settle(settled);
   }
 
   /** Fails every wait not yet satisfied (the syncer stopped). */
   void fail(IOException e) {
+    List<Wait> settled;
     lock.lock();
     try {
       if (error == null) {
         error = e;
       }
       queued = false;
-      changed.signalAll();
+      settled = takeSettled();
     } finally {
       lock.unlock();
     }
+    settle(settled);
   }
 }

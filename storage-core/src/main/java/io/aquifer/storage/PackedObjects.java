@@ -222,23 +222,20 @@ final class PackedObjects {
 
   /**
    * Waits until the appended copies are on stable storage, in parallel (each a group commit on its
-   * drive's syncer: every force is requested before the first wait), and returns the reference to
-   * those that made it; throws below {@code required}.
+   * drive's syncer: every force is requested before the wait, and the caller is woken once, when
+   * the last copy is settled), and returns the reference to those that made it; throws below {@code
+   * required}.
    */
   PackedRef awaitDurable(Pending p, int required) {
     List<SegmentLog.Appended> as = p.appended();
-    for (SegmentLog.Appended a : as) {
-      logs[a.drive()].requestDurable(a);
-    }
+    IOException[] failed = SegmentLog.awaitDurable(logs, as);
     List<PackedRef.Copy> ok = new ArrayList<>(as.size());
     for (int i = 0; i < as.size(); i++) {
-      SegmentLog.Appended a = as.get(i);
       PackedRef.Copy c = p.ref().copies().get(i);
-      try {
-        logs[a.drive()].awaitDurable(a);
+      if (failed[i] == null) {
         ok.add(c);
-      } catch (IOException e) {
-        core.drives.get(c.drive()).failed("packed sync", e);
+      } else {
+        core.drives.get(c.drive()).failed("packed sync", failed[i]);
       }
     }
     if (ok.size() < required) {

@@ -247,21 +247,52 @@ final class SegmentLog {
     known.put(id, open);
   }
 
-  /**
-   * Asks for the appended bytes to be forced, without waiting: {@link #awaitDurable} of several
-   * copies after requesting each lets their drives force in parallel.
-   */
-  void requestDurable(Appended a) {
-    if (durable) {
-      a.segment().force.request(a.end());
-    }
-  }
-
   /** Returns when the appended bytes are on stable storage (group commit). */
   void awaitDurable(Appended a) throws IOException {
     if (durable) {
       a.segment().force.await(a.end());
     }
+  }
+
+  /**
+   * Waits until each append is on stable storage or its drive's force failed, requesting every
+   * force first so the drives force in parallel; the caller is woken once, when the last one is
+   * settled ({@link GroupForce#waitAll}). Returns the failure of each append by index, null for one
+   * that is durable.
+   *
+   * @param logs the drives' logs, by drive index
+   */
+  static IOException[] awaitDurable(SegmentLog[] logs, List<Appended> as) {
+    int n = as.size();
+    IOException[] failed = new IOException[n];
+    GroupForce[] forces = new GroupForce[n];
+    long[] marks = new long[n];
+    int[] index = new int[n];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      Appended a = as.get(i);
+      if (logs[a.drive()].durable) {
+        forces[k] = a.segment().force;
+        marks[k] = a.end();
+        index[k++] = i;
+      }
+    }
+    try {
+      GroupForce.waitAll(forces, marks, k);
+    } catch (IOException e) {
+      for (int j = 0; j < k; j++) {
+        failed[index[j]] = e;
+      }
+      return failed;
+    }
+    for (int j = 0; j < k; j++) {
+      try {
+        forces[j].check(marks[j]);
+      } catch (IOException e) {
+        failed[index[j]] = e;
+      }
+    }
+    return failed;
   }
 
   /** A channel (read and write) on a segment; shared, never close it. */

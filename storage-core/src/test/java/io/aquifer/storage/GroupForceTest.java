@@ -12,8 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +86,108 @@ class GroupForceTest {
     assertEquals(32 * 50 * 256, Files.size(dir.resolve("b")));
     a.ch.close();
     b.ch.close();
+  }
+
+  /** A force that blocks until the test lets it finish. */
+  private static final class Gate implements GroupForce.Target {
+    final Semaphore entered = new Semaphore(0);
+    final Semaphore go = new Semaphore(0);
+
+    @Override
+    public void force() {
+      entered.release();
+      go.acquireUninterruptibly();
+    }
+  }
+
+  /** Spins until {@code done} holds: the test waits on state it can see, not on time. */
+  private static void until(BooleanSupplier done) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("condition not reached");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void aWaiterForThreeFilesIsMadeRunnableOnceWhenTheLastIsForced() throws Exception {
+    Syncer[] syncers = new Syncer[3];
+    Gate[] gates = new Gate[3];
+    GroupForce[] forces = new GroupForce[3];
+    for (int i = 0; i < 3; i++) {
+      syncers[i] = new Syncer("test-sync-" + i);
+      gates[i] = new Gate();
+      forces[i] = new GroupForce(gates[i], 0, () -> 1, syncers[i]);
+    }
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    GroupForce.waitAll(forces, new long[] {1, 1, 1}, 3);
+                    for (GroupForce f : forces) {
+                      f.check(1);
+                    }
+                  } catch (Throwable e) {
+                    failure.set(e);
+                  }
+                });
+    for (Gate g : gates) {
+      // all three forces run in parallel, each on its drive's syncer
+      assertTrue(g.entered.tryAcquire(60, TimeUnit.SECONDS), "every force requested at once");
+    }
+    // the first two finish: the waiter is not woken for them
+    for (int i = 0; i < 2; i++) {
+      gates[i].go.release();
+      GroupForce f = forces[i];
+      until(() -> f.forced() == 1 && f.waiting() == 0);
+      assertEquals(0, f.wakeups(), "woken by the force of file " + i);
+    }
+    assertTrue(t.isAlive());
+    gates[2].go.release();
+    t.join();
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    assertEquals(1, forces[2].wakeups(), "woken once, by the last force");
+    for (Syncer s : syncers) {
+      s.close();
+    }
+  }
+
+  @Test
+  void aForceWakesOnlyTheWaitersItCovered() throws Exception {
+    Syncer syncer = new Syncer("test-sync");
+    Gate gate = new Gate();
+    AtomicLong written = new AtomicLong(1);
+    GroupForce f = new GroupForce(gate, 0, written::get, syncer);
+    Thread first = Thread.ofVirtual().start(() -> awaitQuietly(f, 1));
+    gate.entered.acquire(); // the force covering mark 1 has begun
+    written.set(2); // a write after it began: the next force covers it
+    Thread second = Thread.ofVirtual().start(() -> awaitQuietly(f, 2));
+    until(() -> f.waiting() == 2);
+    gate.go.release();
+    first.join();
+    gate.entered.acquire(); // the second force has begun: the first one has settled its waits
+    assertEquals(1, f.wakeups(), "the force covering mark 1 woke its waiter only");
+    assertEquals(1, f.forced());
+    assertTrue(second.isAlive());
+    gate.go.release();
+    second.join();
+    assertEquals(2, f.wakeups());
+    assertEquals(2, f.forced());
+    syncer.close();
+  }
+
+  private static void awaitQuietly(GroupForce f, long mark) {
+    try {
+      f.await(mark);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
