@@ -64,6 +64,12 @@ public final class S3Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private volatile boolean closing;
 
+  /**
+   * Whether GET and HEAD hits of the small-object cache are answered on the event loop; tests turn
+   * it off to get the normal path's answer to the same request.
+   */
+  volatile boolean eventLoopAnswers = true;
+
   private S3Gateway(
       GatewayConfig config,
       ObjectStore store,
@@ -334,6 +340,35 @@ public final class S3Gateway implements AutoCloseable {
                 done.accept(ex, this::settled);
               }
             });
+  }
+
+  /**
+   * Answers the exchange on the calling event loop when the store can serve it from memory ({@link
+   * S3Handler#tryOnEventLoop}), recording the same metrics and access log line as {@link #handle};
+   * the response is left pending in the exchange for the caller to write, and {@code settled} must
+   * run once it is out. False (nothing recorded, nothing to write) means: call {@link #handle}.
+   */
+  boolean tryOnEventLoop(Exchange ex) {
+    if (closing || !eventLoopAnswers) {
+      return false;
+    }
+    inFlight.incrementAndGet();
+    if (!handler.tryOnEventLoop(ex)) {
+      settled();
+      return false;
+    }
+    long nanos = System.nanoTime() - ex.startNanos;
+    metrics.request(ex.op, ex.status(), nanos);
+    metrics.eventLoopAnswered.increment();
+    if (ACCESS.isLoggable(System.Logger.Level.DEBUG)) {
+      access(ex, nanos);
+    }
+    return true;
+  }
+
+  /** The callback that ends a request's count in flight once its response is out. */
+  Runnable settledCallback() {
+    return this::settled;
   }
 
   /** A request's response is out: it no longer holds up {@link #close()}. */
