@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The per-connection state machine on the event loop: one request at a time, each handled on its
- * own virtual thread. Auto-read is off; the connection reads when it waits for a request or when
- * the current request's body queue has room.
+ * own virtual thread, or on the event loop for a GET or HEAD the store answers from memory.
+ * Auto-read is off; the connection reads when it waits for a request or when the current request's
+ * body queue has room.
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter {
   private final S3Gateway gateway;

@@ -40,7 +40,9 @@ import java.util.function.BiConsumer;
 /**
  * The S3 gateway: an HTTP/1.1 server on Netty (epoll where available) that serves the S3 API over
  * an {@link ObjectStore}. Each request runs on its own virtual thread, so storage calls may block;
- * socket I/O stays on the event loops.
+ * socket I/O stays on the event loops. The exception: a GET or HEAD whose object the store can
+ * answer from memory ({@link ObjectStore#tryGetCached}) is answered on the event loop, with no
+ * blocking call ({@link S3Handler#tryOnEventLoop}).
  */
 public final class S3Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(S3Gateway.class.getName());
