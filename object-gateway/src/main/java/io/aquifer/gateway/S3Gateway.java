@@ -163,8 +163,9 @@ public final class S3Gateway implements AutoCloseable {
    * Starts a gateway that registers its meters in {@code registry}: {@code aquifer.s3.requests}
    * (tags {@code op}, {@code status}), {@code aquifer.s3.request} (timer, tag {@code op}), {@code
    * aquifer.s3.received.bytes}, {@code aquifer.s3.sent.bytes}, {@code
-   * aquifer.s3.inflight.requests}, {@code aquifer.s3.connections}, {@code aquifer.s3.errors} and
-   * {@code aquifer.s3.malformed.requests} (tag {@code code}).
+   * aquifer.s3.inflight.requests}, {@code aquifer.s3.connections}, {@code
+   * aquifer.s3.eventloop.requests}, {@code aquifer.s3.errors} and {@code
+   * aquifer.s3.malformed.requests} (tag {@code code}).
    *
    * @throws IllegalStateException when the address cannot be bound or TLS files cannot be read
    */
