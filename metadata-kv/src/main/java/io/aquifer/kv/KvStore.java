@@ -28,6 +28,20 @@ public interface KvStore extends KvReader, AutoCloseable {
    */
   KvTable table(String name);
 
+  /**
+   * Reads {@code key} from memory only, never waiting for I/O or for a lock held by a thread that
+   * may be doing I/O: for callers that must not block (a network event loop). It sees the same
+   * latest committed state as {@link #get}: {@link KvPeek.Found} with the value, {@link
+   * KvPeek.Miss#ABSENT} when there is none, or {@link KvPeek.Miss#WOULD_BLOCK} when the answer is
+   * not in memory (RocksDB: the key's blocks are in neither the memtables nor the block cache), the
+   * store is closing or closed, or the table belongs to another store; then call {@link #get} from
+   * a thread that may block, which also reports any error. Never throws for those cases. The
+   * default answers {@code WOULD_BLOCK} always.
+   */
+  default KvPeek peek(KvTable table, byte[] key) {
+    return KvPeek.Miss.WOULD_BLOCK;
+  }
+
   /** A new empty batch for this store. Batches hold native memory: close them. */
   KvBatch newBatch();
 

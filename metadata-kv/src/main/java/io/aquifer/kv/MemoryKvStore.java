@@ -90,6 +90,22 @@ final class MemoryKvStore implements KvStore {
     return table;
   }
 
+  /** Reads never block here: the latest value, as {@link #get} gives it. */
+  @Override
+  public KvPeek peek(KvTable table, byte[] key) {
+    Objects.requireNonNull(key, "key");
+    if (closed || !(table instanceof MemoryTable t) || t.store() != this) {
+      return KvPeek.Miss.WOULD_BLOCK;
+    }
+    byte[] v;
+    try {
+      v = get(table, key);
+    } catch (KvException e) {
+      return KvPeek.Miss.WOULD_BLOCK; // closed meanwhile
+    }
+    return v == null ? KvPeek.Miss.ABSENT : new KvPeek.Found(v);
+  }
+
   @Override
   public byte[] get(KvTable table, byte[] key) {
     Objects.requireNonNull(key, "key");

@@ -17,6 +17,8 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
@@ -40,6 +42,12 @@ final class RocksKvStore implements KvStore {
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private final Set<RocksResource> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+
+  /**
+   * Read options for {@link #peek}: memtables and block cache only. Shared by every peek (RocksDB
+   * read options are safe to share for reads); closed with the store.
+   */
+  private final ReadOptions memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
 
   private RocksKvStore(
       RocksDB db,
@@ -222,6 +230,34 @@ final class RocksKvStore implements KvStore {
     }
   }
 
+  /**
+   * Memory only: takes the lifecycle lock with {@code tryLock} (a close in progress answers {@code
+   * WOULD_BLOCK}) and reads with {@link ReadTier#BLOCK_CACHE_TIER}, for which RocksDB answers
+   * {@code Incomplete} instead of reading a block from disk.
+   */
+  @Override
+  public KvPeek peek(KvTable table, byte[] key) {
+    Objects.requireNonNull(key, "key");
+    if (!(table instanceof RocksTable t) || t.store() != this) {
+      return KvPeek.Miss.WOULD_BLOCK;
+    }
+    if (!lifecycle.readLock().tryLock()) {
+      return KvPeek.Miss.WOULD_BLOCK;
+    }
+    try {
+      if (closed) {
+        return KvPeek.Miss.WOULD_BLOCK;
+      }
+      byte[] v = db.get(t.handle(), memoryOnly, key);
+      return v == null ? KvPeek.Miss.ABSENT : new KvPeek.Found(v);
+    } catch (RocksDBException e) {
+      // Incomplete (the answer needs I/O), or a failure that get() reports
+      return KvPeek.Miss.WOULD_BLOCK;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
   @Override
   public KvCursor scan(KvTable table, byte[] fromInclusive, byte[] toExclusive) {
     enter();
@@ -392,6 +428,7 @@ final class RocksKvStore implements KvStore {
         failure = failure == null ? e : failure;
       }
       tuning.close();
+      memoryOnly.close();
       if (failure != null) {
         throw RocksErrors.map("close", failure);
       }

@@ -136,6 +136,39 @@ abstract class KvStoreContractTest {
   }
 
   @Test
+  void peekSeesTheLatestCommittedState() {
+    assertEquals(KvPeek.Miss.ABSENT, store.peek(a, b("k")));
+    store.put(a, b("k"), b("v1"));
+    assertArrayEquals(b("v1"), ((KvPeek.Found) store.peek(a, b("k"))).value());
+    store.put(a, b("k"), b("v2"));
+    assertArrayEquals(b("v2"), ((KvPeek.Found) store.peek(a, b("k"))).value());
+    assertEquals(KvPeek.Miss.ABSENT, store.peek(b, b("k")));
+    try (KvBatch batch = store.newBatch()) {
+      store.commit(batch.delete(a, b("k")).put(b, b("k"), b("in-b")));
+    }
+    assertEquals(KvPeek.Miss.ABSENT, store.peek(a, b("k")));
+    assertArrayEquals(b("in-b"), ((KvPeek.Found) store.peek(b, b("k"))).value());
+  }
+
+  @Test
+  void peekGivesACopy() {
+    store.put(a, b("k"), b("v"));
+    byte[] first = ((KvPeek.Found) store.peek(a, b("k"))).value();
+    first[0] = 'x';
+    assertArrayEquals(b("v"), ((KvPeek.Found) store.peek(a, b("k"))).value());
+  }
+
+  @Test
+  void peekWouldBlockAfterCloseAndOnAForeignTable() {
+    KvStore other = track(open(TABLES));
+    other.put(other.table("a"), b("k"), b("v"));
+    assertEquals(KvPeek.Miss.WOULD_BLOCK, store.peek(other.table("a"), b("k")));
+    KvTable ta = other.table("a");
+    other.close();
+    assertEquals(KvPeek.Miss.WOULD_BLOCK, other.peek(ta, b("k")));
+  }
+
+  @Test
   void missingKeyIsNull() {
     assertNull(store.get(a, b("missing")));
     assertNull(store.get(a, new byte[0]));

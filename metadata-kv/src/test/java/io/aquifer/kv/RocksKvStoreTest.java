@@ -36,6 +36,28 @@ class RocksKvStoreTest extends KvStoreContractTest {
   }
 
   @Test
+  void peekWouldBlockWhenTheBlockIsOnlyOnDiskAndFindsItOnceCached() {
+    Path path = dir.resolve("peek");
+    KvStore first = reopen(path, TABLES);
+    for (int i = 0; i < 1000; i++) {
+      first.put(first.table("a"), b("key" + i), b("value" + i));
+    }
+    ((RocksKvStore) first).flushMemtables();
+    first.close();
+    KvStore second = reopen(path, TABLES);
+    KvTable ta = second.table("a");
+    // the table file's data block was never read since the open: only a disk read can answer
+    assertEquals(KvPeek.Miss.WOULD_BLOCK, second.peek(ta, b("key7")));
+    assertArrayEquals(b("value7"), second.get(ta, b("key7")));
+    assertArrayEquals(b("value7"), ((KvPeek.Found) second.peek(ta, b("key7"))).value());
+    // a newer value in the memtable wins over the cached block
+    second.put(ta, b("key7"), b("newer"));
+    assertArrayEquals(b("newer"), ((KvPeek.Found) second.peek(ta, b("key7"))).value());
+    second.delete(ta, b("key7"));
+    assertEquals(KvPeek.Miss.ABSENT, second.peek(ta, b("key7")));
+  }
+
+  @Test
   void dataSurvivesReopen() {
     Path path = dir.resolve("persist");
     KvStore first = reopen(path, TABLES);

@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       response body bytes as they cross the socket (after HTTP chunked transfer decoding, before
  *       aws-chunked decoding; error bodies included);
  *   <li>{@code aquifer.s3.inflight.requests}, {@code aquifer.s3.connections} (gauges);
+ *   <li>{@code aquifer.s3.eventloop.requests} (counter): GET and HEAD requests answered on the
+ *       event loop from the small-object cache (see {@link S3Handler#tryOnEventLoop}), also counted
+ *       in {@code aquifer.s3.requests};
  *   <li>{@code aquifer.s3.errors} (counter; tag {@code code}): requests answered with an S3 error;
  *   <li>{@code aquifer.s3.malformed.requests} (counter; tag {@code code}): requests rejected before
  *       an operation ran: unparseable HTTP, an oversized header section, headers not finished in
@@ -71,6 +74,7 @@ final class GatewayMetrics {
   final Counter receivedBytes;
   final Counter sentBytes;
   final Counter bodyWaits;
+  final Counter eventLoopAnswered;
 
   GatewayMetrics(MeterRegistry registry, AtomicInteger inFlight, AtomicInteger connections) {
     this.registry = registry;
@@ -100,6 +104,12 @@ final class GatewayMetrics {
     bodyWaits =
         Counter.builder("aquifer.s3.body.waits")
             .description("Times a request's handler waited for body bytes not yet received")
+            .register(registry);
+    eventLoopAnswered =
+        Counter.builder("aquifer.s3.eventloop.requests")
+            .description(
+                "S3 requests answered on the network event loop from the small-object cache"
+                    + " (also counted in aquifer.s3.requests)")
             .register(registry);
     Gauge.builder("aquifer.s3.inflight.requests", inFlight, AtomicInteger::get)
         .description("S3 requests being handled")

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The per-connection state machine on the event loop: one request at a time, each handled on its
- * own virtual thread. Auto-read is off; the connection reads when it waits for a request or when
- * the current request's body queue has room.
+ * own virtual thread, or on the event loop for a GET or HEAD the store answers from memory.
+ * Auto-read is off; the connection reads when it waits for a request or when the current request's
+ * body queue has room.
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter {
   private final S3Gateway gateway;
@@ -138,13 +139,38 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     current.offer(c);
   }
 
-  /** Starts the handler of the exchange dispatched in this read, if any. */
+  /**
+   * Starts the handler of the exchange dispatched in this read, if any. A GET or HEAD without a
+   * body that arrived whole is first offered to the event-loop path ({@link
+   * S3Gateway#tryOnEventLoop}): answered there, its response is written at once and the next
+   * pipelined request, if the backlog holds one, is taken in the same way. Requests of a connection
+   * stay in order: only one is ever current, and the event loop takes this path only for the
+   * current one, with nothing running on a virtual thread.
+   */
   private void startUnstarted() {
-    Exchange ex = unstarted;
-    if (ex != null) {
+    Exchange ex;
+    while ((ex = unstarted) != null) {
       unstarted = null;
-      gateway.handle(ex, this::finished);
+      if (!(eventLoopCandidate(ex) && gateway.tryOnEventLoop(ex))) {
+        gateway.handle(ex, this::finished);
+        return;
+      }
+      if (!writeResponse(ex, gateway.settledCallback())) {
+        return; // the connection closes (or is gone)
+      }
     }
+  }
+
+  /** Whether the exchange may be answered on the event loop: a whole GET or HEAD with no body. */
+  private boolean eventLoopCandidate(Exchange ex) {
+    HttpRequest r = ex.request;
+    return ex == current
+        && currentBodyDone
+        && ex.channel.isActive()
+        && (r.method().equals(io.netty.handler.codec.http.HttpMethod.GET)
+            || r.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD))
+        && !io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(r)
+        && io.netty.handler.codec.http.HttpUtil.getContentLength(r, 0L) == 0;
   }
 
   @Override
@@ -172,13 +198,29 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void writeOut(Exchange ex, Runnable settled) {
+    if (!writeResponse(ex, settled)) {
+      return;
+    }
+    startUnstarted();
+    ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
+    if (ctx != null && (current == null || current.wantsMore())) {
+      ctx.read();
+    }
+  }
+
+  /**
+   * Writes the response the exchange left pending and ends it; when the connection carries on,
+   * replays pipelined input up to the end of the next request's body (which may leave an exchange
+   * {@link #unstarted}) and returns true. On the event loop.
+   */
+  private boolean writeResponse(Exchange ex, Runnable settled) {
     ChannelHandlerContext ctx = ex.channel.pipeline().context(this);
     FullHttpResponse response = ex.takePending();
     if (ctx == null) {
       ReferenceCountUtil.release(response);
       ex.releaseBody();
       settled.run();
-      return;
+      return false;
     }
     boolean reusable = !ex.closeAfter() && ex.bodyComplete() && ex.responseEnded();
     ex.releaseBody();
@@ -189,7 +231,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
       releaseBacklog();
       // close once the response is out, not with its bytes still queued
       ctx.writeAndFlush(last).addListener(out).addListener(ChannelFutureListener.CLOSE);
-      return;
+      return false;
     }
     ctx.writeAndFlush(last).addListener(out);
     armHeaderDeadline(ctx);
@@ -197,10 +239,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter {
     while (!backlog.isEmpty() && (current == null || !currentBodyDone)) {
       dispatch(ctx, backlog.poll());
     }
-    startUnstarted();
-    if (current == null || current.wantsMore()) {
-      ctx.read();
-    }
+    return true;
   }
 
   private void releaseBacklog() {

@@ -178,6 +178,13 @@ final class ObjectOps {
 
   // ---- GET and HEAD
 
+  /**
+   * GET and HEAD of an object. On the event loop ({@link Request#cached} set) the same code runs:
+   * only {@link #head} and {@link #open} take the object from memory instead of the store, so the
+   * response (status, headers, body) is built by one function on both paths. Every path that would
+   * call the store otherwise ({@code requireBucket} for Range with partNumber, which the event loop
+   * never takes) or fail is left to the normal path by the caller.
+   */
   void get(Request req) {
     boolean head = req.method.equals(HttpMethod.HEAD);
     String rangeHeader = req.header("range");
@@ -284,6 +291,9 @@ final class ObjectOps {
 
   /** The object's info; a missing bucket (or one with an invalid name) is NoSuchBucket. */
   private ObjectInfo head(Request req) {
+    if (req.cached != null) {
+      return req.cached.info();
+    }
     try {
       return store.head(req.bucket, req.key);
     } catch (StorageException e) {
@@ -293,6 +303,9 @@ final class ObjectOps {
 
   /** Opens the object's data; a missing bucket (or one with an invalid name) is NoSuchBucket. */
   private ObjectReader open(Request req, long start, long length) {
+    if (req.cached != null) {
+      return req.cached.open(start, length);
+    }
     try {
       return store.get(req.bucket, req.key, start, length);
     } catch (StorageException e) {

@@ -33,6 +33,13 @@ final class Request {
   /** Whether {@link #user} administers the node. */
   boolean admin;
 
+  /**
+   * The object from memory when the request is answered on the event loop ({@link
+   * S3Handler#tryOnEventLoop}): then {@link ObjectOps} takes the object's info and bytes from it
+   * instead of calling the store. Null on the normal path.
+   */
+  io.aquifer.storage.CachedObject cached;
+
   private Request(
       Exchange ex,
       String rawPath,

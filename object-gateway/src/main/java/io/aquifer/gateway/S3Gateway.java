@@ -40,7 +40,9 @@ import java.util.function.BiConsumer;
 /**
  * The S3 gateway: an HTTP/1.1 server on Netty (epoll where available) that serves the S3 API over
  * an {@link ObjectStore}. Each request runs on its own virtual thread, so storage calls may block;
- * socket I/O stays on the event loops.
+ * socket I/O stays on the event loops. The exception: a GET or HEAD whose object the store can
+ * answer from memory ({@link ObjectStore#tryGetCached}) is answered on the event loop, with no
+ * blocking call ({@link S3Handler#tryOnEventLoop}).
  */
 public final class S3Gateway implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(S3Gateway.class.getName());
@@ -63,6 +65,12 @@ public final class S3Gateway implements AutoCloseable {
   private final String idPrefix;
   private final GatewayMetrics metrics;
   private volatile boolean closing;
+
+  /**
+   * Whether GET and HEAD hits of the small-object cache are answered on the event loop; tests turn
+   * it off to get the normal path's answer to the same request.
+   */
+  volatile boolean eventLoopAnswers = true;
 
   private S3Gateway(
       GatewayConfig config,
@@ -155,8 +163,9 @@ public final class S3Gateway implements AutoCloseable {
    * Starts a gateway that registers its meters in {@code registry}: {@code aquifer.s3.requests}
    * (tags {@code op}, {@code status}), {@code aquifer.s3.request} (timer, tag {@code op}), {@code
    * aquifer.s3.received.bytes}, {@code aquifer.s3.sent.bytes}, {@code
-   * aquifer.s3.inflight.requests}, {@code aquifer.s3.connections}, {@code aquifer.s3.errors} and
-   * {@code aquifer.s3.malformed.requests} (tag {@code code}).
+   * aquifer.s3.inflight.requests}, {@code aquifer.s3.connections}, {@code
+   * aquifer.s3.eventloop.requests}, {@code aquifer.s3.errors} and {@code
+   * aquifer.s3.malformed.requests} (tag {@code code}).
    *
    * @throws IllegalStateException when the address cannot be bound or TLS files cannot be read
    */
@@ -334,6 +343,35 @@ public final class S3Gateway implements AutoCloseable {
                 done.accept(ex, this::settled);
               }
             });
+  }
+
+  /**
+   * Answers the exchange on the calling event loop when the store can serve it from memory ({@link
+   * S3Handler#tryOnEventLoop}), recording the same metrics and access log line as {@link #handle};
+   * the response is left pending in the exchange for the caller to write, and {@code settled} must
+   * run once it is out. False (nothing recorded, nothing to write) means: call {@link #handle}.
+   */
+  boolean tryOnEventLoop(Exchange ex) {
+    if (closing || !eventLoopAnswers) {
+      return false;
+    }
+    inFlight.incrementAndGet();
+    if (!handler.tryOnEventLoop(ex)) {
+      settled();
+      return false;
+    }
+    long nanos = System.nanoTime() - ex.startNanos;
+    metrics.request(ex.op, ex.status(), nanos);
+    metrics.eventLoopAnswered.increment();
+    if (ACCESS.isLoggable(System.Logger.Level.DEBUG)) {
+      access(ex, nanos);
+    }
+    return true;
+  }
+
+  /** The callback that ends a request's count in flight once its response is out. */
+  Runnable settledCallback() {
+    return this::settled;
   }
 
   /** A request's response is out: it no longer holds up {@link #close()}. */

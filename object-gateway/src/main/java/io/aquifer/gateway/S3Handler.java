@@ -115,6 +115,88 @@ final class S3Handler {
     }
   }
 
+  /**
+   * Query parameters a GET or HEAD answered on the event loop may carry: the response-* overrides,
+   * the SDK's {@code x-id}, and presigned-URL authentication. Any other (partNumber, versionId,
+   * uploadId, tagging, sub-resources...) leaves the request to the normal path.
+   */
+  private static final Set<String> EVENT_LOOP_PARAMS =
+      Set.of(
+          "response-content-type",
+          "response-content-language",
+          "response-expires",
+          "response-cache-control",
+          "response-content-disposition",
+          "response-content-encoding",
+          "x-id",
+          "X-Amz-Algorithm",
+          "X-Amz-Credential",
+          "X-Amz-Date",
+          "X-Amz-Expires",
+          "X-Amz-SignedHeaders",
+          "X-Amz-Signature",
+          "X-Amz-Security-Token");
+
+  /**
+   * Answers a GET or HEAD of an object whose data is in the store's small-object cache, on the
+   * calling thread (the connection's event loop), or returns false having changed nothing the
+   * normal path would see, so the caller hands the exchange to {@link #handle} instead, with the
+   * same result. Called only for a whole request without a body, with nothing else in flight on the
+   * connection.
+   *
+   * <p>Non-blocking: parsing, {@link SigV4Verifier#verify} (its {@link
+   * io.aquifer.gateway.auth.CredentialStore} must not block, as documented there), the {@link
+   * UserDirectory} look-ups (which must not block either), {@link ObjectStore#tryGetCached} (memory
+   * only) and {@link ObjectOps#get} over the cached object, which leaves the response pending
+   * ({@link Exchange#send} waits only while the channel is not writable, which is checked first).
+   * Anything else falls back: another operation or query parameter, a miss, a bucket the user does
+   * not own, an unwritable channel, and every error (a bad signature, a failed precondition's 412,
+   * an unsatisfiable range's 416) is answered by the normal path. A 304 Not Modified is an ordinary
+   * response of {@link ObjectOps#get} and is answered here.
+   */
+  boolean tryOnEventLoop(Exchange ex) {
+    try {
+      Request req = Request.parse(ex, config.virtualHostDomains());
+      S3Op op = S3Op.of(req);
+      if ((op != S3Op.GET_OBJECT && op != S3Op.HEAD_OBJECT)
+          || req.bucket == null
+          || req.key == null
+          || !EVENT_LOOP_PARAMS.containsAll(req.query.keySet())
+          || !ex.channel.isWritable()) {
+        return false;
+      }
+      io.aquifer.storage.CachedObject cached = store.tryGetCached(req.bucket, req.key);
+      if (cached == null) {
+        return false;
+      }
+      io.aquifer.gateway.auth.Principal principal =
+          verifier.verify(ex.method().name(), req.rawPath, req.rawQuery, ex.headers());
+      if (principal.anonymous()) {
+        return false;
+      }
+      req.principal = principal;
+      req.user = users.userOf(principal.accessKey());
+      req.admin = users.isAdmin(req.user);
+      if (!req.admin && !owns(req, cached.bucket())) {
+        return false;
+      }
+      req.cached = cached;
+      objects.get(req);
+      if (!ex.responseStarted()) {
+        return false; // not expected: get always answers or throws
+      }
+      ex.op = op;
+      ex.authenticated = true;
+      ex.user = req.user;
+      return true;
+    } catch (RuntimeException e) {
+      if (ex.responseStarted()) {
+        throw e; // cannot happen: a response is the last thing get does
+      }
+      return false;
+    }
+  }
+
   private void fail(Exchange ex, Request req, S3Exception e) {
     metrics.error(e.error());
     if (!ex.authenticated) {

@@ -41,11 +41,20 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(Path dir, GatewayConfig config, MeterRegistry registry) {
+    this(dir, config, registry, c -> c);
+  }
+
+  /** With the store's settings changed by {@code storage} from the defaults. */
+  GatewayFixture(
+      Path dir,
+      GatewayConfig config,
+      MeterRegistry registry,
+      java.util.function.UnaryOperator<StorageConfig> storage) {
     List<Path> drives = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       drives.add(dir.resolve("drive" + i));
     }
-    store = ObjectStores.open(StorageConfig.defaults(dir.resolve("index"), drives));
+    store = ObjectStores.open(storage.apply(StorageConfig.defaults(dir.resolve("index"), drives)));
     CredentialStore creds = key -> Optional.ofNullable(Map.of(ACCESS, SECRET).get(key));
     gateway = S3Gateway.start(config, store, creds, Clock.systemUTC(), registry);
     endpoint =

@@ -42,6 +42,11 @@ final class BucketCache {
     return rec;
   }
 
+  /** The bucket's record if it is cached now, else null; never reads the index. */
+  LocalObjectStore.BucketRec peek(String name) {
+    return records.get(name);
+  }
+
   /** The bucket's record changed or went away in the index (committed). */
   void changed(String name) {
     changes.incrementAndGet();

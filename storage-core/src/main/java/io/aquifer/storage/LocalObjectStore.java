@@ -4,6 +4,7 @@ import io.aquifer.kv.KvBatch;
 import io.aquifer.kv.KvCursor;
 import io.aquifer.kv.KvDurability;
 import io.aquifer.kv.KvException;
+import io.aquifer.kv.KvPeek;
 import io.aquifer.kv.KvSnapshot;
 import io.aquifer.kv.KvStats;
 import io.aquifer.kv.KvStore;
@@ -45,6 +46,7 @@ final class LocalObjectStore implements ObjectStore {
   private final Set<String> deferred = ConcurrentHashMap.newKeySet();
   private final Object bucketIdLock = new Object();
   private final BucketCache buckets = new BucketCache();
+  private final SmallObjectCache smallCache;
   private volatile boolean closed;
 
   /**
@@ -56,6 +58,8 @@ final class LocalObjectStore implements ObjectStore {
   LocalObjectStore(StoreCore core, boolean background) {
     this.core = core;
     this.kv = core.kv;
+    this.smallCache =
+        new SmallObjectCache(core.config.smallCacheBytes(), core.config.packedMaxSize());
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }
@@ -649,13 +653,49 @@ final class LocalObjectStore implements ObjectStore {
       long len = length < 0 ? m.size() - start : Math.min(length, m.size() - start);
       String id = pinId;
       if (m.packed() != null) {
+        ByteBuffer cached = smallCache.get(m.packed().id());
+        if (cached != null && cached.remaining() == m.size()) {
+          unpin(pinId); // bytes in memory need no pin
+          return new MemoryReader(m.info(bucket, key), cached, start, len);
+        }
         byte[] record = readPacked(bucket, key, m);
+        if (PackedFormat.bodyLength(record) == m.size()) {
+          smallCache.put(m.packed().id(), record, PackedFormat.bodyOffset(record), (int) m.size());
+        }
         return new PackedReader(m.info(bucket, key), record, start, len, () -> unpin(id));
       }
       return new StripeReader(core, m.info(bucket, key), m.segments(), start, len, () -> unpin(id));
     } catch (RuntimeException e) {
       unpin(pinId);
       throw e;
+    }
+  }
+
+  @Override
+  public CachedObject tryGetCached(String bucket, String key) {
+    if (closed || !smallCache.enabled() || bucket == null || key == null) {
+      return null;
+    }
+    BucketRec rec = buckets.peek(bucket);
+    if (rec == null) {
+      return null;
+    }
+    try {
+      byte[] okey = Names.objectKey(rec.id(), Names.key(key));
+      if (!(kv.peek(core.objects, okey) instanceof KvPeek.Found found)) {
+        return null; // not in memory, or absent (the slow path answers NoSuchKey)
+      }
+      ObjectMeta m = MetaFormat.decodeObject(found.value());
+      if (m.packed() == null || m.manifestId() != null) {
+        return null;
+      }
+      ByteBuffer content = smallCache.get(m.packed().id());
+      if (content == null || content.remaining() != m.size()) {
+        return null;
+      }
+      return new CachedObject(rec.info(bucket), m.info(bucket, key), content);
+    } catch (RuntimeException e) {
+      return null; // a bad name or record: the slow path reports it
     }
   }
 
@@ -1073,7 +1113,11 @@ final class LocalObjectStore implements ObjectStore {
         c.objectsScrubbed.sum(),
         c.encodeNanos.sum(),
         c.decodeNanos.sum(),
-        c.healedObjects.sum());
+        c.healedObjects.sum(),
+        smallCache.hits(),
+        smallCache.misses(),
+        smallCache.evictions(),
+        smallCache.bytes());
   }
 
   @Override
@@ -1136,6 +1180,7 @@ final class LocalObjectStore implements ObjectStore {
           .log(System.Logger.Level.WARNING, "closing: segment list kept: " + e);
     }
     core.packed.close();
+    smallCache.clear();
     try {
       kv.close();
     } catch (KvException e) {

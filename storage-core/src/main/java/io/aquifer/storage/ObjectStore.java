@@ -122,6 +122,25 @@ public interface ObjectStore extends AutoCloseable {
    */
   ObjectReader get(String bucket, String key, long start, long length);
 
+  /**
+   * The object from memory only, or null when that cannot be answered without blocking: for a
+   * caller on a network event loop, which answers a hit at once and otherwise hands the request to
+   * a thread that calls {@link #get} (or {@link #head}).
+   *
+   * <p>Non-blocking contract: no disk I/O, no key lock, no lock a thread doing I/O may hold (the
+   * index is read with {@link io.aquifer.kv.KvStore#peek}; the cache is read lock-free), no pin. A
+   * non-null answer is exactly what {@link #headBucket} and {@link #get} would give now: the bucket
+   * and object info from the index record current at the call, and the content of the data that
+   * record names (kept verified in memory after an earlier read; data under an id never changes and
+   * ids are never reused, so no invalidation is needed). Null means nothing: the bucket record is
+   * not cached, the index record is not in memory, the key is missing (the slow path answers
+   * NoSuchKey), the object is not a small packed one or its data is not cached, the cache is off,
+   * or the store is closed. Never throws for any of those.
+   */
+  default CachedObject tryGetCached(String bucket, String key) {
+    return null;
+  }
+
   /** Opens a reader over the whole object. */
   default ObjectReader get(String bucket, String key) {
     return get(bucket, key, 0, -1);

@@ -53,7 +53,10 @@ final class PackedReader implements ObjectReader {
     return n;
   }
 
-  /** The rest of the range as a slice of the record, which no one else holds (no copy). */
+  /**
+   * The rest of the range as a read-only slice of the record (no copy): the record may be shared
+   * with the small-object cache.
+   */
   @Override
   public ByteBuffer takeRemaining() {
     if (closed) {
@@ -61,7 +64,10 @@ final class PackedReader implements ObjectReader {
     }
     long end = start + length;
     int n = (int) Math.max(0, end - pos);
-    ByteBuffer out = ByteBuffer.wrap(record, bodyOffset + (int) Math.min(pos, end), n).slice();
+    ByteBuffer out =
+        ByteBuffer.wrap(record, bodyOffset + (int) Math.min(pos, end), n)
+            .slice()
+            .asReadOnlyBuffer();
     pos = Math.max(pos, end);
     return out;
   }

@@ -30,6 +30,9 @@ import java.util.Objects;
  *     bytes; 64 KiB to 1 GiB
  * @param directIo whether shard data is written with {@code O_DIRECT} (no page-cache copy): AUTO
  *     where each drive's file system supports it, ON everywhere or fail at open, OFF never
+ * @param smallCacheBytes heap memory for verified contents of small (packed) objects kept after a
+ *     read, so that a repeated GET is answered from memory (on the gateway's event loop); 0
+ *     disables the cache. See docs/architecture.md, "Small-object cache".
  */
 public record StorageConfig(
     List<Path> drives,
@@ -45,7 +48,8 @@ public record StorageConfig(
     long scrubBytesPerSecond,
     long packedMaxSize,
     long packedSegmentSize,
-    DirectIo directIo) {
+    DirectIo directIo,
+    long smallCacheBytes) {
 
   /** Default block size: 1 MiB. */
   public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
@@ -64,6 +68,9 @@ public record StorageConfig(
 
   /** Default segment file size: 64 MiB. */
   public static final long DEFAULT_PACKED_SEGMENT_SIZE = 64L << 20;
+
+  /** Default memory of the small-object cache: 64 MiB. */
+  public static final long DEFAULT_SMALL_CACHE_BYTES = 64L << 20;
 
   /** Default pause between scrub passes. */
   public static final Duration DEFAULT_SCRUB_INTERVAL = Duration.ofHours(24);
@@ -124,6 +131,10 @@ public record StorageConfig(
     if (packedMaxSize < 0 || packedMaxSize > (16L << 20)) {
       throw new IllegalArgumentException("packedMaxSize: 0 (off) to 16 MiB, got " + packedMaxSize);
     }
+    if (smallCacheBytes < 0) {
+      throw new IllegalArgumentException(
+          "smallCacheBytes: 0 (off) or more, got " + smallCacheBytes);
+    }
     if (packedSegmentSize < (64L << 10) || packedSegmentSize > (1L << 30)) {
       throw new IllegalArgumentException(
           "packedSegmentSize: 64 KiB to 1 GiB, got " + packedSegmentSize);
@@ -131,9 +142,10 @@ public record StorageConfig(
   }
 
   /**
-   * Settings without the packing and direct-I/O fields: objects up to {@link
-   * #DEFAULT_PACKED_MAX_SIZE} are packed into segments of {@link #DEFAULT_PACKED_SEGMENT_SIZE}, and
-   * shard data is written with {@link DirectIo#AUTO}.
+   * Settings without the packing, direct-I/O and cache fields: objects up to {@link
+   * #DEFAULT_PACKED_MAX_SIZE} are packed into segments of {@link #DEFAULT_PACKED_SEGMENT_SIZE},
+   * shard data is written with {@link DirectIo#AUTO}, and the small-object cache holds {@link
+   * #DEFAULT_SMALL_CACHE_BYTES}.
    */
   public StorageConfig(
       List<Path> drives,
@@ -161,7 +173,8 @@ public record StorageConfig(
         scrubBytesPerSecond,
         DEFAULT_PACKED_MAX_SIZE,
         DEFAULT_PACKED_SEGMENT_SIZE,
-        DirectIo.AUTO);
+        DirectIo.AUTO,
+        DEFAULT_SMALL_CACHE_BYTES);
   }
 
   /**
@@ -184,7 +197,8 @@ public record StorageConfig(
         DEFAULT_SCRUB_BYTES_PER_SECOND,
         DEFAULT_PACKED_MAX_SIZE,
         DEFAULT_PACKED_SEGMENT_SIZE,
-        DirectIo.AUTO);
+        DirectIo.AUTO,
+        DEFAULT_SMALL_CACHE_BYTES);
   }
 
   /**
@@ -273,6 +287,13 @@ public record StorageConfig(
     return b.build();
   }
 
+  /** A copy with another small-object cache size (0: no cache). */
+  public StorageConfig withSmallCacheBytes(long bytes) {
+    Builder b = toBuilder();
+    b.smallCacheBytes = bytes;
+    return b.build();
+  }
+
   private Builder toBuilder() {
     return new Builder(this);
   }
@@ -293,6 +314,7 @@ public record StorageConfig(
     private long packedMaxSize;
     private long packedSegmentSize;
     private DirectIo directIo;
+    private long smallCacheBytes;
 
     Builder(StorageConfig c) {
       drives = c.drives;
@@ -309,6 +331,7 @@ public record StorageConfig(
       packedMaxSize = c.packedMaxSize;
       packedSegmentSize = c.packedSegmentSize;
       directIo = c.directIo;
+      smallCacheBytes = c.smallCacheBytes;
     }
 
     StorageConfig build() {
@@ -326,7 +349,8 @@ public record StorageConfig(
           scrubBytesPerSecond,
           packedMaxSize,
           packedSegmentSize,
-          directIo);
+          directIo,
+          smallCacheBytes);
     }
   }
 }

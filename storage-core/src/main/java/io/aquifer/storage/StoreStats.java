@@ -23,6 +23,10 @@ package io.aquifer.storage;
  * @param healedObjects pieces of data (objects, or parts of multipart objects) that heal, scrub or
  *     the heal queue found damaged and had at least one shard rewritten, as counted in {@link
  *     HealReport#objectsHealed()}
+ * @param smallCacheHits reads of a small object's data answered by the small-object cache
+ * @param smallCacheMisses reads of a small object's data that looked in the cache and missed
+ * @param smallCacheEvictions entries evicted from the small-object cache to keep its bound
+ * @param smallCacheBytes bytes charged for the entries the small-object cache holds now
  */
 public record StoreStats(
     String codec,
@@ -37,4 +41,8 @@ public record StoreStats(
     long objectsScrubbed,
     long encodeNanos,
     long decodeNanos,
-    long healedObjects) {}
+    long healedObjects,
+    long smallCacheHits,
+    long smallCacheMisses,
+    long smallCacheEvictions,
+    long smallCacheBytes) {}

@@ -91,6 +91,22 @@ final class NodeMetrics implements AutoCloseable {
         "aquifer.storage.scrubbed.objects",
         "objects verified by the scrubber",
         st -> st.objectsScrubbed());
+    counter(
+        "aquifer.store.small.cache.hits",
+        "reads of a small object's data answered from the small-object cache",
+        st -> st.smallCacheHits());
+    counter(
+        "aquifer.store.small.cache.misses",
+        "reads of a small object's data that missed the small-object cache",
+        st -> st.smallCacheMisses());
+    counter(
+        "aquifer.store.small.cache.evictions",
+        "entries evicted from the small-object cache",
+        st -> st.smallCacheEvictions());
+    Gauge.builder(
+            "aquifer.store.small.cache.bytes", this, o -> o.snapshot.stats().smallCacheBytes())
+        .description("bytes held by the small-object cache")
+        .register(registry);
     Gauge.builder("aquifer.storage.heal.queued.objects", this, o -> o.snapshot.stats().healQueued())
         .description("objects waiting to be healed")
         .register(registry);

@@ -42,6 +42,19 @@ class ConfigLoaderTest {
     assertEquals(Path.of("aquifer-data", "index"), sc.indexDir());
     assertTrue(sc.durable());
     assertEquals(DirectIo.AUTO, sc.directIo());
+    assertEquals(64L << 20, sc.smallCacheBytes());
+  }
+
+  @Test
+  void smallCacheSizeMapsToTheStoreSetting() {
+    assertEquals(
+        8L << 20,
+        parse("storage:\n  engine:\n    small-cache-size: 8MiB\n")
+            .storageConfig()
+            .smallCacheBytes());
+    assertEquals(
+        0,
+        parse("storage:\n  engine:\n    small-cache-size: 0\n").storageConfig().smallCacheBytes());
   }
 
   @Test

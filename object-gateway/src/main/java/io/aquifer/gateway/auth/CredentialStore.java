@@ -6,7 +6,8 @@ import java.util.Optional;
 public interface CredentialStore {
   /**
    * The secret key of {@code accessKey}, or empty when the access key is unknown. Called once per
-   * authenticated request, from the network threads: it must be fast and must not block.
+   * authenticated request, from the network threads (the request's virtual thread, or the event
+   * loop for GET and HEAD hits of the small-object cache): it must be fast and must not block.
    */
   Optional<String> secretKey(String accessKey);
 }

@@ -21,7 +21,8 @@ public interface UserDirectory {
 
   /**
    * The user name of an access key the {@link CredentialStore} knows. Called once per request from
-   * the request's thread; must be fast.
+   * the request's thread, which may be a network event loop (GET and HEAD hits of the small-object
+   * cache are answered there): must be fast and must not block. {@link #isAdmin} likewise.
    */
   String userOf(String accessKey);
 
