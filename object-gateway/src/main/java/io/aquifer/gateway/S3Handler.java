@@ -166,7 +166,9 @@ final class S3Handler {
         return false;
       }
       io.aquifer.storage.CachedObject cached = store.tryGetCached(req.bucket, req.key);
-      if (cached == null) {
+      if (cached == null || cached.info().size() > ObjectOps.WHOLE_MAX) {
+        // a larger object (packed objects may be configured up to 16 MiB) would be streamed, and
+        // streaming waits for the channel's writability, which only this event loop can change
         return false;
       }
       io.aquifer.gateway.auth.Principal principal =

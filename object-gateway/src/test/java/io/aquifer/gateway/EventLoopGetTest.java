@@ -484,4 +484,34 @@ class EventLoopGetTest {
       assertNull(off.store.tryGetCached(BUCKET, "k"));
     }
   }
+
+  @Test
+  void aCachedObjectTooLargeToSendWholeIsStreamedByTheNormalPath() {
+    SimpleMeterRegistry reg = new SimpleMeterRegistry();
+    try (GatewayFixture big =
+        new GatewayFixture(
+            dir.resolve("bigpacked"),
+            GatewayConfig.DEFAULT.withListen("127.0.0.1", 0),
+            reg,
+            c -> c.withPacking(4L << 20, 64L << 20))) {
+      big.store.createBucket(BUCKET);
+      S3Client c = big.client();
+      byte[] small = random(40, 4096);
+      byte[] large = random(41, ObjectOps.WHOLE_MAX + 12345);
+      c.putObject(b -> b.bucket(BUCKET).key("small"), RequestBody.fromBytes(small));
+      c.putObject(b -> b.bucket(BUCKET).key("large"), RequestBody.fromBytes(large));
+      for (int i = 0; i < 3; i++) {
+        assertArrayEquals(
+            large, c.getObjectAsBytes(b -> b.bucket(BUCKET).key("large")).asByteArray());
+      }
+      // packed and cached, but streamed: streaming may wait for writability, never on the loop
+      assertTrue(big.store.tryGetCached(BUCKET, "large") != null);
+      assertEquals(0, reg.get("aquifer.s3.eventloop.requests").counter().count());
+      for (int i = 0; i < 2; i++) {
+        assertArrayEquals(
+            small, c.getObjectAsBytes(b -> b.bucket(BUCKET).key("small")).asByteArray());
+      }
+      assertEquals(1, reg.get("aquifer.s3.eventloop.requests").counter().count());
+    }
+  }
 }
