@@ -432,6 +432,23 @@ final class Exchange {
     channel.writeAndFlush(new DefaultHttpContent(b));
   }
 
+  /**
+   * Sends body bytes of a streamed response straight from a file (sendfile; the region and its
+   * channel are consumed), waiting while the channel is full: queued regions count as their bytes
+   * towards the channel's write limits (the gateway's {@code MESSAGE_SIZE_ESTIMATOR}).
+   */
+  void sendRegion(io.netty.channel.FileRegion region) {
+    try {
+      awaitWritable();
+    } catch (RuntimeException e) {
+      region.release();
+      throw e;
+    }
+    metrics.sentBytes.increment(region.count());
+    metrics.sentFileBytes.increment(region.count());
+    channel.writeAndFlush(region);
+  }
+
   /** Ends a streamed response. */
   void sendEnd() {
     responseEnded = true;

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *   <li>{@code aquifer.s3.received.bytes}, {@code aquifer.s3.sent.bytes} (counters): request and
  *       response body bytes as they cross the socket (after HTTP chunked transfer decoding, before
  *       aws-chunked decoding; error bodies included);
+ *   <li>{@code aquifer.s3.sent.file.bytes} (counter): the part of those body bytes sent straight
+ *       from shard files (sendfile, no copy through a buffer);
  *   <li>{@code aquifer.s3.inflight.requests}, {@code aquifer.s3.connections} (gauges);
  *   <li>{@code aquifer.s3.eventloop.requests} (counter): GET and HEAD requests answered on the
  *       event loop from the small-object cache (see {@link S3Handler#tryOnEventLoop}), also counted
@@ -73,6 +75,7 @@ final class GatewayMetrics {
   private final AtomicReferenceArray<Counter> malformed;
   final Counter receivedBytes;
   final Counter sentBytes;
+  final Counter sentFileBytes;
   final Counter bodyWaits;
   final Counter eventLoopAnswered;
 
@@ -99,6 +102,13 @@ final class GatewayMetrics {
     sentBytes =
         Counter.builder("aquifer.s3.sent.bytes")
             .description("S3 response body bytes sent")
+            .baseUnit(BaseUnits.BYTES)
+            .register(registry);
+    sentFileBytes =
+        Counter.builder("aquifer.s3.sent.file.bytes")
+            .description(
+                "S3 response body bytes sent straight from shard files with sendfile (also"
+                    + " counted in aquifer.s3.sent.bytes)")
             .baseUnit(BaseUnits.BYTES)
             .register(registry);
     bodyWaits =

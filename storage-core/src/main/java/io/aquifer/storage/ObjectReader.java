@@ -37,6 +37,16 @@ public interface ObjectReader extends AutoCloseable {
     return null;
   }
 
+  /**
+   * When the next bytes of the range are a whole data block on disk and it verifies against its
+   * checksum, its place in its shard file, and the reader moves past it; otherwise null, and the
+   * caller reads the bytes with {@link #read} (which also finds a missing or corrupt block, counts
+   * it and reconstructs it). The caller may mix the two freely; it closes the span's channel.
+   */
+  default FileSpan nextSpan() {
+    return null;
+  }
+
   /** An input stream over the remaining range; closing it closes this reader. */
   default InputStream asInputStream() {
     return new InputStream() {

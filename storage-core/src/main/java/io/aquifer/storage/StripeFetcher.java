@@ -2,6 +2,9 @@ package io.aquifer.storage;
 
 import io.aquifer.storage.codec.ErasureCodec;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.zip.CRC32C;
@@ -167,6 +170,54 @@ final class StripeFetcher implements AutoCloseable {
     }
     Threads.rethrow(t, "shard read");
   }
+
+  /**
+   * Data block {@code i} of stripe {@code s} as a span of its shard file, verified against its
+   * checksum through a mapping of the file (the page cache's bytes, with no copy), on a channel of
+   * its own for the caller; null when the block is missing, short or corrupt (nothing is counted or
+   * reported here: the caller then reads with {@link #readInto} or {@link #fetch}, which do).
+   */
+  FileSpan span(long s, int i) {
+    if (unavailable[i]) {
+      return null;
+    }
+    Drive d = core.drives.get(ref.drives()[i]);
+    if (!d.online()) {
+      return null;
+    }
+    int b = ref.blockLength(s);
+    long at = ref.blockOffset(s);
+    FileChannel ch = null;
+    long started = d.reads.begin();
+    boolean ok = false;
+    try {
+      ch = d.openShard(ref.id(), i);
+      if (ch.size() < at + b + DataRef.CRC_BYTES) {
+        return null;
+      }
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, at, b + DataRef.CRC_BYTES, arena);
+        CRC32C crc = new CRC32C();
+        crc.update(m.asSlice(0, b).asByteBuffer());
+        ok = (int) crc.getValue() == m.get(CRC_LAYOUT, b);
+      }
+      return ok ? new FileSpan(ch, at, b) : null;
+    } catch (IOException | InternalError e) {
+      return null; // InternalError: the mapped file shrank under the read (it never should)
+    } finally {
+      d.reads.end(started, ok ? b + DataRef.CRC_BYTES : 0);
+      if (!ok && ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // a read-only channel: nothing to lose
+        }
+      }
+    }
+  }
+
+  private static final ValueLayout.OfInt CRC_LAYOUT =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
   /**
    * Reads data block {@code i} of stripe {@code s} straight into {@code dst} (borrowed; exactly the

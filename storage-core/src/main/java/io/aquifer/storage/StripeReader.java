@@ -107,6 +107,36 @@ final class StripeReader implements ObjectReader {
     return total;
   }
 
+  /** A whole data block at the reader's position, verified in its shard file; else null. */
+  @Override
+  public FileSpan nextSpan() {
+    if (closed) {
+      throw new IllegalStateException("reader closed");
+    }
+    long end = start + length;
+    if (pos >= end) {
+      return null;
+    }
+    int seg = segmentOf(pos);
+    DataRef ref = segments.get(seg);
+    long inSeg = pos - segmentStart[seg];
+    long stripeBytes = (long) ref.k() * ref.blockSize();
+    long s = inSeg / stripeBytes;
+    int inStripe = (int) (inSeg - s * stripeBytes);
+    int b = ref.blockLength(s);
+    long stripeDataEnd =
+        Math.min(end - segmentStart[seg] - s * stripeBytes, ref.stripeDataLength(s));
+    if (inStripe % b != 0 || stripeDataEnd - inStripe < b) {
+      return null; // not a whole block of the range
+    }
+    ensureFetcher(seg, ref);
+    FileSpan span = fetcher.span(s, inStripe / b);
+    if (span != null) {
+      pos += b;
+    }
+    return span;
+  }
+
   /**
    * Reads whole data block {@code block} of stripe {@code s} straight into {@code dst} at its
    * position, verified; false when it was not (the caller fetches the stripe). Regions of another

@@ -91,6 +91,57 @@ class BlockReadTest {
     }
   }
 
+  /** Reads the object through spans where the reader gives them, else in reads up to a block. */
+  private static byte[] readWithSpans(ObjectStore s, int[] spans) throws Exception {
+    byte[] out = new byte[SIZE];
+    try (ObjectReader r = s.get("bkt", "k")) {
+      int at = 0;
+      while (at < SIZE) {
+        FileSpan span = r.nextSpan();
+        if (span != null) {
+          try (FileChannel ch = span.channel()) {
+            ByteBuffer b = ByteBuffer.wrap(out, at, span.length());
+            while (b.hasRemaining()) {
+              assertTrue(ch.read(b, span.position() + b.position() - at) > 0);
+            }
+          }
+          at += span.length();
+          spans[0]++;
+          continue;
+        }
+        ByteBuffer dst = ByteBuffer.allocateDirect(Math.min(B, SIZE - at));
+        while (dst.hasRemaining() && r.read(dst) > 0) {}
+        dst.flip().get(out, at, dst.limit());
+        at += dst.limit();
+      }
+      assertEquals(null, r.nextSpan(), "at the end");
+    }
+    return out;
+  }
+
+  @Test
+  void wholeBlocksAreGivenAsVerifiedSpansOfTheirShardFiles() throws Exception {
+    StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
+    byte[] d = TestStores.random(14, SIZE);
+    try (ObjectStore s = open(c, d)) {
+      int[] spans = {0};
+      assertArrayEquals(d, readWithSpans(s, spans));
+      assertTrue(spans[0] >= 18, "spans: " + spans[0]); // the 9 whole stripes' blocks at least
+      try (ObjectReader r = s.get("bkt", "k", 1, SIZE - 1)) {
+        assertEquals(null, r.nextSpan(), "the range starts inside a block");
+      }
+      assertEquals(0, s.stats().checksumFailures());
+      // a corrupt block is not given as a span: the read that follows reconstructs and counts it
+      Path shard1 = shard(c, 1);
+      long blockAt = indexOf(Files.readAllBytes(shard1), Arrays.copyOfRange(d, 7 * B, 8 * B));
+      flipByte(shard1, blockAt + 100);
+      spans[0] = 0;
+      assertArrayEquals(d, readWithSpans(s, spans));
+      assertEquals(1, s.stats().checksumFailures(), s.stats()::toString);
+      assertTrue(spans[0] >= 17, "spans: " + spans[0]);
+    }
+  }
+
   @Test
   void missingShardFileIsReconstructedForWholeBlocks() throws Exception {
     StorageConfig c = TestStores.shardConfig(dir, 4, 2, 2);
