@@ -662,7 +662,12 @@ final class LocalObjectStore implements ObjectStore {
         if (PackedFormat.bodyLength(record) == m.size()) {
           smallCache.put(m.packed().id(), record, PackedFormat.bodyOffset(record), (int) m.size());
         }
-        return new PackedReader(m.info(bucket, key), record, start, len, () -> unpin(id));
+        ByteBuffer body =
+            ByteBuffer.wrap(
+                    record, PackedFormat.bodyOffset(record), PackedFormat.bodyLength(record))
+                .slice()
+                .asReadOnlyBuffer();
+        return new MemoryReader(m.info(bucket, key), body, start, len, () -> unpin(id));
       }
       return new StripeReader(core, m.info(bucket, key), m.segments(), start, len, () -> unpin(id));
     } catch (RuntimeException e) {

@@ -3,23 +3,30 @@ package io.aquifer.storage;
 import java.nio.ByteBuffer;
 
 /**
- * Streams a byte range of an object whose whole content is in memory (read-only, shared): the
- * small-object cache's hits. Holds no pin: bytes in memory cannot be reclaimed under it.
+ * Streams a byte range of an object whose whole content is in memory (read-only, shared): a packed
+ * object's verified record, or a hit of the small-object cache. The bytes in memory cannot be
+ * reclaimed under it; {@code onClose} releases whatever the opener holds (a pin), once.
  */
 final class MemoryReader implements ObjectReader {
   private final ObjectInfo info;
   private final ByteBuffer content;
   private final long start;
   private final long length;
+  private final Runnable onClose;
   private long pos;
   private boolean closed;
 
   /** {@code content} holds the whole object from index 0; the range is within it. */
   MemoryReader(ObjectInfo info, ByteBuffer content, long start, long length) {
+    this(info, content, start, length, () -> {});
+  }
+
+  MemoryReader(ObjectInfo info, ByteBuffer content, long start, long length, Runnable onClose) {
     this.info = info;
     this.content = content;
     this.start = start;
     this.length = length;
+    this.onClose = onClose;
     this.pos = start;
   }
 
@@ -69,6 +76,10 @@ final class MemoryReader implements ObjectReader {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
+    onClose.run();
   }
 }
