@@ -44,13 +44,15 @@ final class GroupForce {
     final Thread thread = Thread.currentThread();
     final AtomicInteger outstanding = new AtomicInteger();
 
-    /** Settles one of the marks; the last one makes the thread runnable (and answers true). */
-    boolean settle() {
+    /**
+     * Settles one of the marks; the last one counts the wake-up in {@code wakeups} and then makes
+     * the thread runnable (counted first, so the woken thread sees its own wake-up counted).
+     */
+    void settle(AtomicLong wakeups) {
       if (outstanding.decrementAndGet() == 0) {
+        wakeups.incrementAndGet();
         LockSupport.unpark(thread);
-        return true;
       }
-      return false;
     }
   }
 
@@ -230,9 +232,7 @@ final class GroupForce {
 
   private void settle(List<Wait> settled) {
     for (Wait x : settled) {
-      if (x.waiter().settle()) {
-        wakeups.incrementAndGet();
-      }
+      x.waiter().settle(wakeups);
     }
   }
 

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -42,8 +41,7 @@ final class LocalObjectStore implements ObjectStore {
   private final UsageLedger usage;
   private final ReentrantLock[] keyLocks = new ReentrantLock[1024];
   private final Map<String, ReentrantReadWriteLock> bucketLocks = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> pins = new ConcurrentHashMap<>();
-  private final Set<String> deferred = ConcurrentHashMap.newKeySet();
+  private final ReaderPins pins = new ReaderPins();
   private final Object bucketIdLock = new Object();
   private final BucketCache buckets = new BucketCache();
   private final SmallObjectCache smallCache;
@@ -551,32 +549,18 @@ final class LocalObjectStore implements ObjectStore {
 
   /** Deletes the data of a replaced or deleted version now, or when its last reader closes. */
   void reclaim(ObjectMeta old) {
-    String id = HexFormat.of().formatHex(reclaimId(old));
-    AtomicInteger p = pins.get(id);
-    if (p != null && p.get() > 0) {
-      deferred.add(id);
-      p = pins.get(id);
-      if (p != null && p.get() > 0) {
-        return;
-      }
-      if (!deferred.remove(id)) {
-        return; // the last reader closed meanwhile and reclaimed it
-      }
+    if (pins.reclaimNowOrDefer(HexFormat.of().formatHex(reclaimId(old)))) {
+      maintenance.reclaimNow(old);
     }
-    maintenance.reclaimNow(old);
   }
 
   private void unpin(String id) {
-    AtomicInteger p = pins.get(id);
-    if (p != null && p.decrementAndGet() == 0) {
-      pins.remove(id, p);
-      if (deferred.remove(id)) {
-        byte[] raw =
-            kv.get(
-                core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, HexFormat.of().parseHex(id)));
-        if (raw != null) {
-          maintenance.reclaimNow(MetaFormat.decodeObject(raw));
-        }
+    if (pins.unpin(id)) {
+      byte[] raw =
+          kv.get(
+              core.garbage, StoreCore.garbageKey(StoreCore.RECLAIM, HexFormat.of().parseHex(id)));
+      if (raw != null) {
+        maintenance.reclaimNow(MetaFormat.decodeObject(raw));
       }
     }
   }
@@ -640,7 +624,7 @@ final class LocalObjectStore implements ObjectStore {
     try {
       m = meta(bucket, key);
       pinId = HexFormat.of().formatHex(reclaimId(m));
-      pins.computeIfAbsent(pinId, x -> new AtomicInteger()).incrementAndGet();
+      pins.pin(pinId);
     } finally {
       kl.unlock();
     }
