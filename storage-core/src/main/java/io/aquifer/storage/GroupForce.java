@@ -31,6 +31,13 @@ import java.util.function.LongSupplier;
  * could be woken once per copy: each a thread switch.) Waiters are parked with {@link LockSupport}
  * and unparked directly, so a virtual thread is handed to the scheduler at once, not through the
  * JDK's unblocker thread as a contended monitor or {@code Object.wait} would.
+ *
+ * <p>Under load a force may begin a little later, to cover more writes ({@link #gather}): when the
+ * previous force settled several waiters and fewer are registered now, the syncer waits for as many
+ * as that force settled, at most half of that force's duration and {@code maxGatherNanos}. Each
+ * force costs an {@code fdatasync} and the waits cost as many thread switches, so a group that is
+ * twice as large halves both per write; a put then waits at most that much longer, and a lone
+ * writer (groups of one) never waits.
  */
 final class GroupForce {
   /** The force itself: an {@code fdatasync} of the file (through the channel it has now). */
@@ -63,12 +70,20 @@ final class GroupForce {
   private final Target target;
   private final LongSupplier current;
   private final Syncer syncer;
+  private final long maxGatherNanos;
+  private final LongSupplier nanoClock;
   // guarded by lock
   private long forced;
   private long requested;
   private boolean queued;
   private IOException error;
   private final ArrayList<Wait> waits = new ArrayList<>();
+  // waits the last successful force settled, and how long it took (the next one's gather bound)
+  private int lastGroup;
+  private long lastForceNanos;
+  // the syncer while it gathers waits for the next force, unparked when gatherTarget are registered
+  private Thread gatherer;
+  private int gatherTarget;
   // waiting threads this file's forces made runnable
   private final AtomicLong wakeups = new AtomicLong();
 
@@ -79,16 +94,32 @@ final class GroupForce {
    * @param syncer the thread that forces
    */
   GroupForce(FileChannel ch, long forced, LongSupplier current, Syncer syncer) {
-    this(() -> ch.force(false), forced, current, syncer);
+    this(() -> ch.force(false), forced, current, syncer, 0);
   }
 
-  /** As above, forcing through {@code target}. */
-  GroupForce(Target target, long forced, LongSupplier current, Syncer syncer) {
+  /**
+   * As above, forcing through {@code target}; a force may begin up to {@code maxGatherNanos} later
+   * to cover more writes ({@link #gather}; 0: never).
+   */
+  GroupForce(Target target, long forced, LongSupplier current, Syncer syncer, long maxGatherNanos) {
+    this(target, forced, current, syncer, maxGatherNanos, System::nanoTime);
+  }
+
+  /** As above, timing forces and gathers with {@code nanoClock} (a test's clock). */
+  GroupForce(
+      Target target,
+      long forced,
+      LongSupplier current,
+      Syncer syncer,
+      long maxGatherNanos,
+      LongSupplier nanoClock) {
     this.target = target;
     this.forced = forced;
     this.requested = forced;
     this.current = current;
     this.syncer = syncer;
+    this.maxGatherNanos = maxGatherNanos;
+    this.nanoClock = nanoClock;
   }
 
   /**
@@ -161,6 +192,10 @@ final class GroupForce {
       }
       waits.add(new Wait(mark, w));
       requestLocked(mark);
+      if (gatherer != null && waits.size() >= gatherTarget) {
+        LockSupport.unpark(gatherer); // the group is as large as the last one: force now
+        gatherer = null;
+      }
       return true;
     } finally {
       lock.unlock();
@@ -193,6 +228,16 @@ final class GroupForce {
     lock.lock();
     try {
       return waits.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the syncer is waiting for more writes before it begins a force ({@link #gather}). */
+  boolean gathering() {
+    lock.lock();
+    try {
+      return gatherer != null;
     } finally {
       lock.unlock();
     }
@@ -236,6 +281,39 @@ final class GroupForce {
     }
   }
 
+  /**
+   * Before a force, with the lock held: when the last force settled more waits than are registered
+   * now, waits (releasing the lock) until as many are registered or the bound passes: half the last
+   * force's duration, at most {@code maxGatherNanos}. Writers keep arriving while the syncer waits,
+   * so the force covers a group about as large as the last one rather than the few writes that
+   * completed since the last force ended.
+   */
+  private void gather() {
+    long bound = Math.min(maxGatherNanos, lastForceNanos / 2);
+    if (bound <= 0 || lastGroup < 2 || waits.size() >= lastGroup) {
+      return;
+    }
+    long deadline = nanoClock.getAsLong() + bound;
+    gatherer = Thread.currentThread();
+    gatherTarget = lastGroup;
+    try {
+      while (gatherer != null && error == null) {
+        long left = deadline - nanoClock.getAsLong();
+        if (left <= 0) {
+          break;
+        }
+        lock.unlock();
+        try {
+          LockSupport.parkNanos(this, left);
+        } finally {
+          lock.lock();
+        }
+      }
+    } finally {
+      gatherer = null;
+    }
+  }
+
   /** One force, on the syncer's thread: covers the writes completed before it begins. */
   void forceNow() {
     long mark;
@@ -245,22 +323,29 @@ final class GroupForce {
       if (error != null || requested <= forced) {
         return;
       }
+      gather();
+      if (error != null) {
+        return;
+      }
       mark = current.getAsLong();
     } finally {
       lock.unlock();
     }
+    long began = nanoClock.getAsLong();
     IOException err = null;
     try {
       target.force();
     } catch (IOException e) {
       err = e;
     }
+    long took = nanoClock.getAsLong() - began;
     List<Wait> settled;
     lock.lock();
     try {
       if (err != null) {
         error = err;
       } else {
+        lastForceNanos = took;
         forced = Math.max(forced, mark);
         if (requested > forced && !queued) {
           queued = true; // asked for while this force ran: one more for them
@@ -268,6 +353,9 @@ final class GroupForce {
         }
       }
       settled = takeSettled();
+      if (err == null) {
+        lastGroup = settled.size();
+      }
     } finally {
       lock.unlock();
     }
@@ -283,6 +371,10 @@ final class GroupForce {
         error = e;
       }
       queued = false;
+      if (gatherer != null) {
+        LockSupport.unpark(gatherer); // nothing left to gather for
+        gatherer = null;
+      }
       settled = takeSettled();
     } finally {
       lock.unlock();

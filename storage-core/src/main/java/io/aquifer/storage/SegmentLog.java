@@ -34,6 +34,13 @@ final class SegmentLog {
   private static final ByteBuffer ZEROS =
       ByteBuffer.allocateDirect((int) PREALLOCATE).asReadOnlyBuffer();
 
+  /**
+   * How much later than requested a force of appends may begin under load, to cover more of them
+   * ({@link GroupForce}: at most half the previous force's duration, and only while the groups are
+   * larger than one).
+   */
+  static final long MAX_GATHER = java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(1000);
+
   /** One segment file and its group-commit state. */
   static final class Segment {
     final long id;
@@ -49,7 +56,8 @@ final class SegmentLog {
       this.id = id;
       this.ch = ch;
       this.written = written;
-      this.force = new GroupForce(ch, written, () -> this.written, syncer);
+      this.force =
+          new GroupForce(() -> ch.force(false), written, () -> this.written, syncer, MAX_GATHER);
       this.allocated = written;
     }
   }
@@ -341,7 +349,7 @@ final class SegmentLog {
     final GroupForce force;
 
     StateWrites(GroupForce.Target target, Syncer syncer) {
-      this.force = new GroupForce(target, 0, count::get, syncer);
+      this.force = new GroupForce(target, 0, count::get, syncer, 0);
     }
   }
 

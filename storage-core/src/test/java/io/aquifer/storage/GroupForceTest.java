@@ -119,7 +119,7 @@ class GroupForceTest {
     for (int i = 0; i < 3; i++) {
       syncers[i] = new Syncer("test-sync-" + i);
       gates[i] = new Gate();
-      forces[i] = new GroupForce(gates[i], 0, () -> 1, syncers[i]);
+      forces[i] = new GroupForce(gates[i], 0, () -> 1, syncers[i], 0);
     }
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread t =
@@ -163,7 +163,7 @@ class GroupForceTest {
     Syncer syncer = new Syncer("test-sync");
     Gate gate = new Gate();
     AtomicLong written = new AtomicLong(1);
-    GroupForce f = new GroupForce(gate, 0, written::get, syncer);
+    GroupForce f = new GroupForce(gate, 0, written::get, syncer, 0);
     Thread first = Thread.ofVirtual().start(() -> awaitQuietly(f, 1));
     gate.entered.acquire(); // the force covering mark 1 has begun
     written.set(2); // a write after it began: the next force covers it
@@ -179,6 +179,46 @@ class GroupForceTest {
     second.join();
     assertEquals(2, f.wakeups());
     assertEquals(2, f.forced());
+    syncer.close();
+  }
+
+  @Test
+  void underLoadAForceWaitsForAGroupAsLargeAsTheLastOne() throws Exception {
+    Syncer syncer = new Syncer("test-sync");
+    Gate gate = new Gate();
+    AtomicLong written = new AtomicLong(1);
+    AtomicLong clock = new AtomicLong(); // the forces' clock: moves only when the test moves it
+    GroupForce f =
+        new GroupForce(gate, 0, written::get, syncer, TimeUnit.SECONDS.toNanos(60), clock::get);
+    Thread w0 = Thread.ofVirtual().start(() -> awaitQuietly(f, 1));
+    gate.entered.acquire(); // force 1 covers mark 1
+    written.set(3);
+    Thread w1 = Thread.ofVirtual().start(() -> awaitQuietly(f, 2));
+    Thread w2 = Thread.ofVirtual().start(() -> awaitQuietly(f, 3));
+    until(() -> f.waiting() == 3);
+    gate.go.release();
+    w0.join();
+    gate.entered.acquire(); // force 2, after a group of one: begins at once, covers marks 2 and 3
+    clock.addAndGet(TimeUnit.SECONDS.toNanos(10)); // and takes 10 s
+    gate.go.release();
+    w1.join();
+    w2.join();
+    assertEquals(3, f.forced());
+
+    // the last force settled two waits: a force for one waits (up to 5 s) for a second one
+    written.set(4);
+    Thread w3 = Thread.ofVirtual().start(() -> awaitQuietly(f, 4));
+    until(() -> f.gathering() || gate.entered.availablePermits() > 0);
+    assertTrue(f.gathering(), "the force for one write began at once");
+    written.set(5);
+    Thread w4 = Thread.ofVirtual().start(() -> awaitQuietly(f, 5));
+    gate.entered.acquire(); // the second wait made the group: the force begins
+    assertTrue(w3.isAlive());
+    gate.go.release();
+    w3.join();
+    w4.join();
+    assertEquals(5, f.forced(), "one force covered both writes");
+    assertEquals(0, gate.entered.availablePermits(), "three forces for five writes");
     syncer.close();
   }
 
