@@ -41,7 +41,9 @@ import java.util.zip.CRC32C;
  * <p>Up to {@link #RING} stripe buffers make a pipeline: while the caller fills one, the full ones
  * before it are hashed (MD5, one thread per stripe, each waiting for the one before) and encoded
  * and written (likewise, in order), so the hash of a stripe never waits for the writes of the
- * previous one, and the sequential MD5, which bounds one stream, always has a stripe to work on.
+ * previous one, and the sequential MD5, which bounds one stream, always has a stripe to work on. A
+ * stripe's parity and checksums are computed before its flush waits for the previous stripe's
+ * writes, so the drives go from one stripe's writes to the next without waiting for the encoder.
  * Buffers beyond the first are taken only if the memory budget has room at that moment; with none,
  * stripes are hashed and flushed on the caller's thread.
  */
@@ -314,13 +316,17 @@ final class StripeWriter implements ObjectWriter {
         Thread.ofVirtual()
             .name("aquifer-stripe-md5")
             .start(() -> afterThen(prevHash, () -> hashData(fullRegions, k * blockSize)));
+    // the parity and checksums need only this stripe's data, so they are computed while the stripe
+    // before is still being written; the drives then wait for nothing but the previous writes
     lastFlush =
         Thread.ofVirtual()
             .name("aquifer-stripe-flush")
             .start(
                 () ->
                     afterThen(
-                        prevFlush, () -> flushStripe(full, fullRegions, fullOffsets, blockSize)));
+                        () -> encodeStripe(fullRegions, blockSize),
+                        prevFlush,
+                        () -> writeStripe(full, fullOffsets, blockSize)));
     hashOf[cur] = lastHash;
     flushOf[cur] = lastFlush;
     cur = (cur + 1) % ring.size();
@@ -340,6 +346,21 @@ final class StripeWriter implements ObjectWriter {
    */
   private void afterThen(Thread previous, Runnable work) {
     Threads.joinAll(previous);
+    runRecorded(work);
+  }
+
+  /**
+   * Runs {@code first} at once, then {@code work} after {@code previous} ends (as {@link
+   * #afterThen}); {@code previous} is joined even when {@code first} fails, so a chain's last
+   * thread still ends after all the others.
+   */
+  private void afterThen(Runnable first, Thread previous, Runnable work) {
+    runRecorded(first);
+    afterThen(previous, work);
+  }
+
+  /** Runs {@code work} unless some stripe failed; records the first failure. */
+  private void runRecorded(Runnable work) {
     if (pipelineError != null) {
       return;
     }
@@ -375,16 +396,37 @@ final class StripeWriter implements ObjectWriter {
     etag.addStripe(regions, blockSize, bytes);
   }
 
-  /**
-   * Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files, each shard
-   * but the last on a virtual thread of its own and the last on this thread (direct writes wait for
-   * the device; buffered ones copy into the page cache: either way the shards overlap).
-   */
+  /** Encodes a stripe's blocks of {@code b} bytes and appends them to the shard files. */
   private void flushStripe(ByteBuffer buf, ByteBuffer[] regions, int[] offsets, int b) {
+    encodeStripe(regions, b);
+    writeStripe(buf, offsets, b);
+  }
+
+  /**
+   * Computes a stripe's m parity blocks of {@code b} bytes and puts each of its k + m blocks'
+   * CRC32C after the block. Touches only the stripe's own regions, so it may run while the stripe
+   * before is written.
+   */
+  private void encodeStripe(ByteBuffer[] regions, int b) {
     long started = System.nanoTime();
     codec.encode(regions, 0, b);
     core.counters.encodeNanos.add(System.nanoTime() - started);
     core.counters.bytesEncoded.add((long) k * b);
+    CRC32C crc = new CRC32C();
+    for (ByteBuffer r : regions) {
+      crc.reset();
+      crc.update(r.slice(0, b));
+      r.putInt(b, (int) crc.getValue());
+    }
+  }
+
+  /**
+   * Appends an encoded stripe's blocks (see {@link #encodeStripe}) to the shard files, each shard
+   * but the last on a virtual thread of its own and the last on this thread (direct writes wait for
+   * the device; buffered ones copy into the page cache: either way the shards overlap). After the
+   * stripe before is written.
+   */
+  private void writeStripe(ByteBuffer buf, int[] offsets, int b) {
     IOException[] errors = new IOException[k + m];
     Thread[] threads = new Thread[k + m];
     int lastLive = -1;
@@ -402,7 +444,7 @@ final class StripeWriter implements ObjectWriter {
             "shard " + i + " carries " + out.carried() + " bytes, its block is at " + offsets[i]);
       }
       int shard = i;
-      Runnable write = () -> errors[shard] = writeShard(shard, out, buf, regions[shard], b);
+      Runnable write = () -> errors[shard] = writeShard(shard, out, buf, b);
       if (i == lastLive) {
         inline = write; // the last shard on this thread: one thread start and join fewer
       } else {
@@ -424,11 +466,8 @@ final class StripeWriter implements ObjectWriter {
     checkQuorum();
   }
 
-  /** Checksums and appends shard {@code i}'s block; returns the write's failure, or null. */
-  private IOException writeShard(int i, ShardOutput out, ByteBuffer buf, ByteBuffer r, int b) {
-    CRC32C crc = new CRC32C();
-    crc.update(r.slice(0, b));
-    r.putInt(b, (int) crc.getValue());
+  /** Appends shard {@code i}'s checksummed block; returns the write's failure, or null. */
+  private IOException writeShard(int i, ShardOutput out, ByteBuffer buf, int b) {
     try {
       out.append(StripeBuffers.slotOf(buf, i, blockSize), b + DataRef.CRC_BYTES);
     } catch (IOException e) {
