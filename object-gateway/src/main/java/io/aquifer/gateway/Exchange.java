@@ -24,8 +24,10 @@ import io.netty.util.AsciiString;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * One HTTP request and its response, seen from the thread that handles it. The event loop feeds
@@ -433,20 +435,46 @@ final class Exchange {
   }
 
   /**
+   * Bytes of file regions a response keeps queued ahead of the socket. A region costs no memory
+   * (its bytes stay in the page cache), so regions are paced by this count, not by the channel's
+   * write water marks: with one 1 MiB region at a time, the handler prepared (opened, verified) the
+   * next block only once the previous one had left, and the socket idled meanwhile.
+   */
+  static final int REGIONS_AHEAD = 4 << 20;
+
+  // bytes of this response's regions written and not yet sent; the handler waits on it
+  private final AtomicLong regionBytes = new AtomicLong();
+
+  /**
    * Sends body bytes of a streamed response straight from a file (sendfile; the region and its
-   * channel are consumed), waiting while the channel is full: queued regions count as their bytes
-   * towards the channel's write limits (the gateway's {@code MESSAGE_SIZE_ESTIMATOR}).
+   * channel are consumed), waiting while {@link #REGIONS_AHEAD} bytes of regions are queued.
    */
   void sendRegion(io.netty.channel.FileRegion region) {
+    long n = region.count();
     try {
-      awaitWritable();
+      if (!channel.isActive()) {
+        throw new S3Exception(S3Error.INCOMPLETE_BODY, "the client closed the connection");
+      }
+      await(
+          () -> {
+            long queued = regionBytes.get();
+            return queued == 0 || queued + n <= REGIONS_AHEAD;
+          });
     } catch (RuntimeException e) {
       region.release();
       throw e;
     }
-    metrics.sentBytes.increment(region.count());
-    metrics.sentFileBytes.increment(region.count());
-    channel.writeAndFlush(region);
+    metrics.sentBytes.increment(n);
+    metrics.sentFileBytes.increment(n);
+    regionBytes.addAndGet(n);
+    // sent or failed (the client left): either way the handler may go on, and finds out which
+    channel
+        .writeAndFlush(region)
+        .addListener(
+            f -> {
+              regionBytes.addAndGet(-n);
+              wake();
+            });
   }
 
   /** Ends a streamed response. */
@@ -457,6 +485,10 @@ final class Exchange {
 
   /** Wakes a handler waiting for writability. Called on the event loop. */
   void writabilityChanged() {
+    wake();
+  }
+
+  private void wake() {
     lock.lock();
     try {
       changed.signalAll();
@@ -469,10 +501,18 @@ final class Exchange {
     if (channel.isWritable()) {
       return;
     }
+    await(channel::isWritable);
+  }
+
+  /**
+   * Waits until {@code ready} holds; whoever makes it hold calls {@link #wake} afterwards. Gives up
+   * when the client closes the connection, or stops reading for the idle time.
+   */
+  private void await(BooleanSupplier ready) {
     lock.lock();
     try {
       long deadline = System.nanoTime() + idleNanos;
-      while (!channel.isWritable()) {
+      while (!ready.getAsBoolean()) {
         if (!channel.isActive()) {
           throw new S3Exception(S3Error.INCOMPLETE_BODY, "the client closed the connection");
         }

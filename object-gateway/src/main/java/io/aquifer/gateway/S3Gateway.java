@@ -13,11 +13,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FileRegion;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
@@ -75,22 +72,6 @@ public final class S3Gateway implements AutoCloseable {
    */
   volatile boolean eventLoopAnswers = true;
 
-  private static final MessageSizeEstimator REGION_AWARE_SIZES =
-      new MessageSizeEstimator() {
-        private final MessageSizeEstimator.Handle fallback =
-            DefaultMessageSizeEstimator.DEFAULT.newHandle();
-        private final MessageSizeEstimator.Handle handle =
-            msg ->
-                msg instanceof FileRegion r
-                    ? (int) Math.min(r.count(), Integer.MAX_VALUE)
-                    : fallback.size(msg);
-
-        @Override
-        public Handle newHandle() {
-          return handle;
-        }
-      };
-
   private S3Gateway(
       GatewayConfig config,
       ObjectStore store,
@@ -129,9 +110,6 @@ public final class S3Gateway implements AutoCloseable {
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-            // a queued file region counts as its bytes (Netty's default counts it as 0), so the
-            // water marks pace GETs sent with sendfile as they pace buffers
-            .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, REGION_AWARE_SIZES)
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override

@@ -11,15 +11,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reclaims it only after switching the key away from it under that lock; so once its reclaim is
  * asked for, nobody pins it again.
  *
- * <p>An id's state is one integer while it has readers: the reader count times two, plus one when
- * a reclaim waits for them. Every change is one compare-and-set on it, so the deferral and the last
+ * <p>An id's state is one integer while it has readers: the reader count times two, plus one when a
+ * reclaim waits for them. Every change is one compare-and-set on it, so the deferral and the last
  * reader's leaving are ordered: either the reclaim sets its bit before the last reader leaves (who
  * then answers that it reclaims), or it finds the readers gone (and reclaims itself). The last
  * reader leaves by marking the state {@link #DEAD} before dropping it from the table, and a pin
- * counts only on a live state, taking a fresh one otherwise: no pin can land on a state no longer in
- * the table, where a reclaim would not see it. (The table this replaced, a counter per id and a set
- * of deferred ids, had both races: a pin on the counter its last reader was about to drop, and a
- * leaving reader taking the deferral meant for a newer one.) No locks: readers of one hot object
+ * counts only on a live state, taking a fresh one otherwise: no pin can land on a state no longer
+ * in the table, where a reclaim would not see it. (The table this replaced, a counter per id and a
+ * set of deferred ids, had both races: a pin on the counter its last reader was about to drop, and
+ * a leaving reader taking the deferral meant for a newer one.) No locks: readers of one hot object
  * contend only on its state.
  */
 final class ReaderPins {

@@ -24,6 +24,9 @@ final class StripeFetcher implements AutoCloseable {
   private final boolean[] tried;
   private final boolean[] readOk;
   private boolean queuedHeal;
+  // shard files mapped for verifying spans (see mapping), all unmapped together at close
+  private final MemorySegment[] mapped;
+  private Arena mappings;
   private final boolean healing;
 
   StripeFetcher(StoreCore core, DataRef ref, ByteBuffer[] regions) {
@@ -38,6 +41,7 @@ final class StripeFetcher implements AutoCloseable {
     this.regions = regions;
     int n = ref.k() + ref.m();
     this.channels = new FileChannel[n];
+    this.mapped = new MemorySegment[n];
     this.unavailable = new boolean[n];
     this.valid = new boolean[n];
     this.tried = new boolean[n];
@@ -187,33 +191,43 @@ final class StripeFetcher implements AutoCloseable {
     }
     int b = ref.blockLength(s);
     long at = ref.blockOffset(s);
-    FileChannel ch = null;
     long started = d.reads.begin();
     boolean ok = false;
     try {
-      ch = d.openShard(ref.id(), i);
-      if (ch.size() < at + b + DataRef.CRC_BYTES) {
+      MemorySegment m = mapping(i);
+      if (m == null || m.byteSize() < at + b + DataRef.CRC_BYTES) {
         return null;
       }
-      try (Arena arena = Arena.ofConfined()) {
-        MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, at, b + DataRef.CRC_BYTES, arena);
-        CRC32C crc = new CRC32C();
-        crc.update(m.asSlice(0, b).asByteBuffer());
-        ok = (int) crc.getValue() == m.get(CRC_LAYOUT, b);
-      }
-      return ok ? new FileSpan(ch, at, b) : null;
+      CRC32C crc = new CRC32C();
+      crc.update(m.asSlice(at, b).asByteBuffer());
+      ok = (int) crc.getValue() == m.get(CRC_LAYOUT, at + b);
+      return ok ? new FileSpan(d.openShard(ref.id(), i), at, b) : null;
     } catch (IOException | InternalError e) {
+      ok = false;
       return null; // InternalError: the mapped file shrank under the read (it never should)
     } finally {
       d.reads.end(started, ok ? b + DataRef.CRC_BYTES : 0);
-      if (!ok && ch != null) {
-        try {
-          ch.close();
-        } catch (IOException ignored) {
-          // a read-only channel: nothing to lose
-        }
-      }
     }
+  }
+
+  /**
+   * Shard file {@code i} mapped whole, once for the fetcher's life, or null when it cannot be
+   * opened. Spans verify their blocks through it: a mapping per block cost an mmap, page-table
+   * setup and an munmap (with a TLB shootdown on every core) per 1 MiB sent.
+   */
+  private MemorySegment mapping(int i) throws IOException {
+    if (mapped[i] == null) {
+      FileChannel ch = channel(i);
+      if (ch == null) {
+        return null;
+      }
+      if (mappings == null) {
+        // shared: the reader may be closed by another thread than the one that read
+        mappings = Arena.ofShared();
+      }
+      mapped[i] = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), mappings);
+    }
+    return mapped[i];
   }
 
   private static final ValueLayout.OfInt CRC_LAYOUT =
@@ -328,6 +342,11 @@ final class StripeFetcher implements AutoCloseable {
 
   @Override
   public void close() {
+    if (mappings != null) {
+      mappings.close();
+      mappings = null;
+      java.util.Arrays.fill(mapped, null);
+    }
     for (int i = 0; i < channels.length; i++) {
       if (channels[i] != null) {
         try {
