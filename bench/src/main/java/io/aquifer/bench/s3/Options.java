@@ -26,6 +26,7 @@ import java.util.Set;
  * @param rounds measured runs of the subject (and of each baseline)
  * @param baselineDir directory for the PUT baseline's temporary file
  * @param verify whether GET checks each body's length against the object size
+ * @param ec the endpoint's erasure code as given with --ec, or null when not given
  */
 record Options(
     URI endpoint,
@@ -46,7 +47,43 @@ record Options(
     double rate,
     List<Integer> latencyAt,
     long serverPid,
-    Duration warmup) {
+    Duration warmup,
+    Ec ec) {
+
+  /**
+   * An erasure code of {@code k} data and {@code m} parity shards, so that a PUT's disk ceiling is
+   * the write + fsync rate times {@code k / (k + m)} (every byte is written {@code (k + m) / k}
+   * times).
+   */
+  record Ec(int k, int m) {
+    Ec {
+      if (k < 1 || m < 0 || k + m > 255) {
+        throw new IllegalArgumentException("need K+M with K >= 1, M >= 0, K+M <= 255");
+      }
+    }
+
+    double dataFraction() {
+      return (double) k / (k + m);
+    }
+
+    static Ec parse(String v) {
+      int plus = v.indexOf('+');
+      if (plus < 1 || plus == v.length() - 1) {
+        throw new IllegalArgumentException("need K+M, e.g. 2+2: '" + v + "'");
+      }
+      try {
+        return new Ec(
+            Integer.parseInt(v.substring(0, plus)), Integer.parseInt(v.substring(plus + 1)));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("need K+M, e.g. 2+2: '" + v + "'");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return k + "+" + m;
+    }
+  }
 
   /** The operations a run can measure. */
   enum Op {
@@ -70,14 +107,16 @@ record Options(
       [--region us-east-1] --op put|get|mixed|list|delete [--size 4KiB..4GiB] [--objects N] \
       [--concurrency C] [--duration 30s] [--bucket B] [--json FILE] [--baseline] [--rounds R] \
       [--baseline-dir DIR] [--verify] [--rate OPS | --latency-at 50,90] [--server-pid PID] \
-      [--warmup T]
+      [--warmup T] [--ec K+M]
         --warmup: an unreported run of each target first (default with --baseline: the shorter of
         --duration and 15s, since a fresh client and server need 10-15s of JIT on 2 cores; 0s
         for none; without --baseline only when given).
         --rate: open loop at OPS requests/s over all connections; latency counts from each
         request's scheduled start, so a server that falls behind shows its queueing.
         --latency-at: measures the peak first (closed loop), then runs at those percentages of it.
-        --server-pid: samples that process's resident memory (VmRSS, VmHWM) during the run.""";
+        --server-pid: samples that process's resident memory (VmRSS, VmHWM) during the run.
+        --ec: the endpoint's erasure code (Aquifer's default on 4 drives is 2+2); with --baseline
+        and --op put, also the ratio to min(MD5 on 2 threads, write + fsync x K/(K+M)).""";
 
   /** A usage error: one line for the user, exit code 2. */
   static final class UsageException extends Exception {
@@ -120,6 +159,7 @@ record Options(
     List<Integer> latencyAt = List.of();
     long serverPid = 0;
     Duration warmup = null;
+    Ec ec = null;
     List<CliOptions.Option> options;
     try {
       options = CliOptions.split(args, Set.of("--baseline", "--verify"));
@@ -156,6 +196,7 @@ record Options(
           case "--latency-at" -> latencyAt = percents(value);
           case "--server-pid" -> serverPid = positive(name, value);
           case "--warmup" -> warmup = Units.parseDuration(value);
+          case "--ec" -> ec = Ec.parse(value);
           default -> throw new UsageException(o.unknown());
         }
       } catch (IllegalArgumentException e) {
@@ -229,9 +270,8 @@ record Options(
         rate,
         latencyAt,
         serverPid,
-        warmup != null
-            ? warmup
-            : baseline ? min(duration, DEFAULT_BASELINE_WARMUP) : Duration.ZERO);
+        warmup != null ? warmup : baseline ? min(duration, DEFAULT_BASELINE_WARMUP) : Duration.ZERO,
+        ec);
   }
 
   /** The longest default warm-up of a {@code --baseline} run. */

@@ -105,23 +105,41 @@ final class Report {
 
   /**
    * subject median / each baseline's median (MiB/s); for PUT also / min(write + fsync, MD5 on one
-   * core).
+   * core), and with {@code --ec K+M} / min(MD5 on N threads, write + fsync x K/(K+M)): the ceiling
+   * of concurrent PUTs, where MD5 runs on every core and each byte is written (K+M)/K times.
    */
   static Map<String, Double> ratios(Options o, List<S3Bench.Series> series) {
     Map<String, Double> ratios = new LinkedHashMap<>();
     double subj = median(series.getFirst().mibPerSec());
     double min = Double.MAX_VALUE;
+    double fsync = Double.NaN;
+    S3Bench.Series md5All = null;
     for (S3Bench.Series x : series.subList(1, series.size())) {
       if (x.skipped() == null && !x.mibPerSec().isEmpty()) {
         double m = median(x.mibPerSec());
         ratios.put(x.name(), subj / m);
-        if (!x.name().startsWith("MD5, ") || x.name().equals("MD5, one core")) {
+        if (!x.name().startsWith("MD5, ") || x.name().equals(S3Bench.MD5_ONE)) {
           min = Math.min(min, m);
+        }
+        if (x.name().startsWith(S3Bench.FSYNC_PREFIX)) {
+          fsync = m;
+        } else if (x.name().startsWith("MD5, ") && !x.name().equals(S3Bench.MD5_ONE)) {
+          md5All = x;
         }
       }
     }
     if (o.op() == Options.Op.PUT && min < Double.MAX_VALUE) {
       ratios.put("min(write + fsync, MD5)", subj / min);
+    }
+    if (o.op() == Options.Op.PUT && o.ec() != null && !Double.isNaN(fsync)) {
+      double disk = fsync * o.ec().dataFraction();
+      String ec = o.ec().k() + "/" + (o.ec().k() + o.ec().m());
+      if (md5All == null) {
+        ratios.put("write + fsync x " + ec, subj / disk);
+      } else {
+        double ceiling = Math.min(median(md5All.mibPerSec()), disk);
+        ratios.put("min(" + md5All.name() + ", write + fsync x " + ec + ")", subj / ceiling);
+      }
     }
     return ratios;
   }
@@ -138,6 +156,9 @@ final class Report {
     m.put("concurrency", o.concurrency());
     m.put("durationMillis", o.duration().toMillis());
     m.put("rounds", o.rounds());
+    if (o.ec() != null) {
+      m.put("ec", o.ec().toString());
+    }
     m.put("machine", MachineFacts.read());
     Map<String, Object> results = new LinkedHashMap<>();
     for (Map.Entry<S3Request.Kind, RunStats.PerKind> e : s.kinds.entrySet()) {

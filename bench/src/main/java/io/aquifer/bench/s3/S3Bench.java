@@ -43,6 +43,15 @@ public final class S3Bench {
   /** One open-loop run of {@code --latency-at}: the percentage of peak, its rate, its results. */
   record LatencyPoint(int percent, double targetOpsPerSec, RunStats stats) {}
 
+  /** Names of the PUT baselines' series (the report's ratios find them by these). */
+  static final String FSYNC_PREFIX = "write + fsync (";
+
+  static final String MD5_ONE = "MD5, one core";
+
+  static String md5Threads(int n) {
+    return "MD5, " + n + " threads";
+  }
+
   private S3Bench(Options opt, PrintStream out, PrintStream err, Clock clock) {
     this.opt = opt;
     this.out = out;
@@ -277,12 +286,12 @@ public final class S3Bench {
         series.add(new Series("nginx", List.of(), List.of(), nginxSkipped));
       }
     } else {
-      Series fsync = Series.of("write + fsync (" + opt.baselineDir() + ")");
-      Series md5 = Series.of("MD5, one core");
+      Series fsync = Series.of(FSYNC_PREFIX + opt.baselineDir() + ")");
+      Series md5 = Series.of(MD5_ONE);
       series.add(fsync);
       series.add(md5);
       int md5Threads = Math.min(opt.concurrency(), Runtime.getRuntime().availableProcessors());
-      Series md5n = md5Threads > 1 ? Series.of("MD5, " + md5Threads + " threads") : null;
+      Series md5n = md5Threads > 1 ? Series.of(md5Threads(md5Threads)) : null;
       if (!warm.isZero()) {
         Load.run(conns, work, warm, 0, "warm-up " + label, err);
       }

@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OptionsTest {
@@ -96,6 +98,61 @@ class OptionsTest {
     assertEquals(Duration.ofSeconds(2), Options.parse(concat(base, "--warmup", "2s")).warmup());
     assertEquals(
         Duration.ZERO, Options.parse(concat(base, "--baseline", "--warmup", "0s")).warmup());
+  }
+
+  @Test
+  void ecNamesDataAndParityShards() throws Exception {
+    String[] base = {
+      "--endpoint", "http://127.0.0.1:1", "--access-key", "a", "--secret-key", "s", "--op", "put"
+    };
+    assertEquals(null, Options.parse(base).ec());
+    Options.Ec ec = Options.parse(concat(base, "--ec", "4+2")).ec();
+    assertEquals(4, ec.k());
+    assertEquals(2, ec.m());
+    assertEquals(4.0 / 6, ec.dataFraction(), 1e-12);
+    assertEquals("bench s3: --ec: need K+M, e.g. 2+2: '4'", usageError(concat(base, "--ec", "4")));
+    assertEquals(
+        "bench s3: --ec: need K+M, e.g. 2+2: 'a+b'", usageError(concat(base, "--ec", "a+b")));
+    assertEquals(
+        "bench s3: --ec: need K+M with K >= 1, M >= 0, K+M <= 255",
+        usageError(concat(base, "--ec", "0+2")));
+  }
+
+  @Test
+  void putRatiosWithEcUseTheConcurrentCeiling() throws Exception {
+    String[] args = {
+      "--endpoint",
+      "http://127.0.0.1:1",
+      "--access-key",
+      "a",
+      "--secret-key",
+      "s",
+      "--op",
+      "put",
+      "--concurrency",
+      "4",
+      "--ec",
+      "2+2"
+    };
+    List<S3Bench.Series> series =
+        List.of(
+            new S3Bench.Series("subject", List.of(500.0, 600.0, 700.0), List.of(), null),
+            new S3Bench.Series(S3Bench.FSYNC_PREFIX + "/d)", List.of(1200.0), List.of(), null),
+            new S3Bench.Series(S3Bench.MD5_ONE, List.of(800.0), List.of(), null),
+            new S3Bench.Series(S3Bench.md5Threads(2), List.of(1500.0), List.of(), null));
+    Map<String, Double> r = Report.ratios(Options.parse(args), series);
+    // the disk bounds: 1200 x 2/4 = 600 < MD5 on 2 threads 1500
+    assertEquals(1.0, r.get("min(MD5, 2 threads, write + fsync x 2/4)"), 1e-12);
+    assertEquals(600.0 / 800, r.get("min(write + fsync, MD5)"), 1e-12);
+    // without --ec the endpoint's code is unknown: no such ratio
+    String[] noEc = java.util.Arrays.copyOf(args, args.length - 2);
+    assertEquals(
+        List.of(
+            S3Bench.FSYNC_PREFIX + "/d)",
+            S3Bench.MD5_ONE,
+            S3Bench.md5Threads(2),
+            "min(write + fsync, MD5)"),
+        List.copyOf(Report.ratios(Options.parse(noEc), series).keySet()));
   }
 
   private static String[] concat(String[] a, String... b) {
