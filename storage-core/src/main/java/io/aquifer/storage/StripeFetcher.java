@@ -201,6 +201,9 @@ final class StripeFetcher implements AutoCloseable {
       CRC32C crc = new CRC32C();
       crc.update(m.asSlice(at, b).asByteBuffer());
       ok = (int) crc.getValue() == m.get(CRC_LAYOUT, at + b);
+      // the span is sent from the page cache, not through this mapping: unmap its pages now, or
+      // the whole object read would count as the node's resident memory until the reader closes
+      PageTables.release(m, at, at + b + DataRef.CRC_BYTES);
       return ok ? new FileSpan(d.openShard(ref.id(), i), at, b) : null;
     } catch (IOException | InternalError e) {
       ok = false;
