@@ -110,7 +110,8 @@ record Options(
       [--warmup T] [--ec K+M]
         --warmup: an unreported run of each target first (default with --baseline: the shorter of
         --duration and 15s, since a fresh client and server need 10-15s of JIT on 2 cores; 0s
-        for none; without --baseline only when given).
+        for none; without --baseline only when given). With --latency-at, an unreported open-loop
+        run at the first percentage follows the peak run, for as long.
         --rate: open loop at OPS requests/s over all connections; latency counts from each
         request's scheduled start, so a server that falls behind shows its queueing.
         --latency-at: measures the peak first (closed loop), then runs at those percentages of it.

@@ -163,6 +163,21 @@ class S3BenchTest {
   }
 
   @Test
+  void aWarmUpWithLatencyAtAlsoWarmsTheOpenLoopUnreported(@TempDir Path tmp) throws Exception {
+    Path json = tmp.resolve("r.json");
+    Result r =
+        bench("--op", "get", "--latency-at", "10", "--warmup", "1s", "--json", json.toString());
+    assertClean(r);
+    JsonNode j = new ObjectMapper().readTree(json.toFile());
+    assertTrue(
+        java.util.regex.Pattern.compile("warm-up get open loop \\([0-9]+/s\\) for 1s")
+            .matcher(r.err())
+            .find(),
+        r.err());
+    assertEquals(1, j.get("latencyAt").size(), "the warm-up is not reported: " + j);
+  }
+
+  @Test
   void deleteRemovesEachPreparedObjectOnce() {
     Result r = bench("--op", "delete", "--duration", "30s");
     assertClean(r);
