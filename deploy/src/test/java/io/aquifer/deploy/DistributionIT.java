@@ -43,6 +43,36 @@ class DistributionIT {
   }
 
   @Test
+  void benchRunsWithItsWholeHeapTakenAndTouchedAtStart(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("fs.json");
+    Files.createDirectories(dir.resolve("d"));
+    Run r =
+        run(
+            dir,
+            dist.resolve("bin/aquifer").toString(),
+            "bench",
+            "fs",
+            "--dir",
+            dir.resolve("d").toString(),
+            "--size",
+            "1MiB",
+            "--files",
+            "10",
+            "--duration",
+            "1s",
+            "--json",
+            json.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    com.fasterxml.jackson.databind.JsonNode m =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).get("machine");
+    List<String> options = new java.util.ArrayList<>();
+    m.get("jvmOptions").forEach(o -> options.add(o.asText()));
+    assertTrue(
+        options.containsAll(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch")), m.toString());
+    assertEquals(1L << 30, m.get("initialHeapBytes").asLong(), m.toString());
+  }
+
+  @Test
   void treeHoldsTheLayout() {
     assertTrue(Files.isExecutable(dist.resolve("bin/aquifer")), "bin/aquifer executable");
     for (String f :
@@ -96,6 +126,7 @@ class DistributionIT {
   private static Run run(Path cwd, String... command) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().remove("AQUIFER_JAVA_OPTS"); // the launcher's own defaults
     Process p = pb.start();
     p.getOutputStream().close();
     CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));

@@ -11,7 +11,10 @@ import java.util.Map;
 public final class MachineFacts {
   private MachineFacts() {}
 
-  /** cores, memoryBytes, cpu, kernel, os, jdk, jvmArgs-free facts, as an ordered map. */
+  /**
+   * cores, memoryBytes, cpu, kernel, os, jdk, the heap's bounds and the JVM's options (a client
+   * measured with another heap setup is another client), as an ordered map.
+   */
   public static Map<String, Object> read() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cores", Runtime.getRuntime().availableProcessors());
@@ -32,6 +35,8 @@ public final class MachineFacts {
             + " "
             + Runtime.version());
     m.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
+    m.put("initialHeapBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getInit());
+    m.put("jvmOptions", ManagementFactory.getRuntimeMXBean().getInputArguments());
     return m;
   }
 
